@@ -1,0 +1,65 @@
+"""The Starlette application: /graphql and /healthz, and a lifespan that owns the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from tortoise.contrib.starlette import RegisterTortoise
+
+from gql_server import db
+from gql_server.body_limit import BodyLimitMiddleware
+from gql_server.graphql.schema import create_schema
+from gql_server.graphql.view import GraphQLView
+from gql_server.request_ids import RequestIdMiddleware
+from gql_server.settings import Settings, load_settings
+
+logger = logging.getLogger("gql_server")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    if await db.database_is_reachable():
+        return JSONResponse({"status": "ok", "database": "up"})
+    return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # RegisterTortoise makes the ORM context global, so request tasks (which do not
+        # inherit the lifespan task's context variables) see the connections.
+        config = db.tortoise_config(settings.database_url, settings.db_pool_size)
+        async with RegisterTortoise(app, config=config):
+            logger.info("database: %s", db.describe(settings.database_url))
+            yield
+
+    graphql_view = GraphQLView(create_schema(settings), settings)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_view, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type"],
+                max_age=600,
+            ),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,1 @@
+"""Passwords, tokens, the current user and login rate limits."""

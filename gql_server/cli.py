@@ -1,0 +1,139 @@
+"""The `gql-server` command: serve, migrate, create-admin, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from gql_server import db
+from gql_server.errors import ApiError
+from gql_server.settings import Settings, SettingsError, load_settings
+
+
+class CommandError(Exception):
+    """A failure to report in one line, without a traceback."""
+
+
+def _run_with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    async def runner() -> Any:
+        try:
+            await db.apply_migrations(settings.database_url)
+            await db.open_database(settings.database_url, pool_size=2)
+            try:
+                return await work()
+            finally:
+                await db.close_database()
+        except (TimeoutError, OSError) as exc:
+            raise CommandError(
+                f"cannot reach the database at {db.describe(settings.database_url)}: {exc}"
+            ) from None
+        except Exception as exc:
+            if type(exc).__module__.startswith(("asyncpg", "tortoise", "sqlite3", "aiosqlite")):
+                raise CommandError(
+                    f"database error at {db.describe(settings.database_url)}: {exc}"
+                ) from None
+            raise
+
+    return asyncio.run(runner())
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
+    _run_with_database(settings, _noop)
+    print(f"Database at {db.describe(settings.database_url)} is up to date.")
+
+
+async def _noop() -> None:
+    return None
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
+    from gql_server.services.accounts import create_admin
+
+    password = args.password or getpass.getpass("Password for the admin: ")
+    user = _run_with_database(settings, lambda: create_admin(args.email, password))
+    print(f"{user.email} is an admin.")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from gql_server.services.demo import ensure_demo_data
+
+    _run_with_database(settings, lambda: ensure_demo_data(settings) if args.demo else _noop())
+    url = f"http://{args.host}:{args.port}"
+    print(f"Database: {db.describe(settings.database_url)} (migrations applied)")
+    if not settings.is_production:
+        print(f"GraphiQL: {url}/graphql  (health: {url}/healthz)")
+    if args.demo:
+        print(
+            f'Log in:   mutation {{ login(email: "{settings.demo_email}", '
+            f'password: "{settings.demo_password}") {{ accessToken }} }}\n'
+            "          then send the header  Authorization: Bearer <accessToken>"
+        )
+    uvicorn.run(
+        "gql_server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=False,
+    )
+
+
+def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> None:
+    from gql_server.graphql.schema import create_schema
+
+    text = create_schema(settings).as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text)
+        print(f"Wrote {args.output}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gql-server", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply pending migrations, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="create a demo user with data")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending migrations and exit")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    admin = commands.add_parser("create-admin", help="create an admin or promote an account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", help="prompted for when left out")
+    admin.set_defaults(handler=cmd_create_admin)
+
+    export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
+    export.add_argument("--output", default="schema.graphql", help="a path, or - for stdout")
+    export.set_defaults(handler=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        if getattr(args, "workers", 1) < 1:
+            raise CommandError("--workers must be at least 1")
+        args.handler(settings, args)
+    except (SettingsError, CommandError, ApiError) as exc:
+        print(f"gql-server: error: {exc}", file=sys.stderr)
+        raise SystemExit(2 if isinstance(exc, SettingsError) else 1) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

@@ -1,0 +1,108 @@
+"""Tortoise configuration for PostgreSQL and SQLite: the one place that knows the database URL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.migrations.api import migrate
+
+from gql_server.settings import load_settings
+
+APP_LABEL = "models"
+MODELS_MODULE = "gql_server.models"
+MIGRATIONS_MODULE = "migrations"
+
+
+def dialect(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgres"
+
+
+def tortoise_config(database_url: str, pool_size: int = 10) -> dict[str, Any]:
+    url = database_url.replace("postgresql://", "postgres://", 1)
+    if dialect(url) == "postgres":
+        credentials_sep = "&" if "?" in url else "?"
+        url = f"{url}{credentials_sep}minsize=1&maxsize={pool_size}"
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _config_from_environment() -> dict[str, Any]:
+    settings = load_settings()
+    return tortoise_config(settings.database_url, settings.db_pool_size)
+
+
+def __getattr__(name: str) -> Any:
+    # `tortoise makemigrations` reads TORTOISE_ORM (see [tool.tortoise] in pyproject.toml);
+    # computed on access so importing this module never reads the environment.
+    if name == "TORTOISE_ORM":
+        return _config_from_environment()
+    raise AttributeError(name)
+
+
+def describe(database_url: str) -> str:
+    """The URL without its password, safe to print."""
+    parts = urlsplit(database_url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return database_url
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Apply every pending migration, then release the connections it opened."""
+    try:
+        await migrate(config=tortoise_config(database_url, pool_size=2))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def open_database(database_url: str, pool_size: int) -> None:
+    await Tortoise.init(config=tortoise_config(database_url, pool_size))
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def database_is_reachable() -> bool:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+_NUMBERED_PARAMETER = re.compile(r"\$\d+")
+
+
+def _for_dialect(sql: str, connection: BaseDBAsyncClient) -> str:
+    """Write raw SQL once with $1, $2 ... placeholders (in order); SQLite gets ? instead."""
+    if connection.capabilities.dialect == "sqlite":
+        return _NUMBERED_PARAMETER.sub("?", sql)
+    return sql
+
+
+async def fetch_rows(sql: str, *params: Any) -> list[dict[str, Any]]:
+    connection = connections.get("default")
+    return await connection.execute_query_dict(_for_dialect(sql, connection), list(params))
+
+
+async def execute(sql: str, *params: Any) -> int:
+    """Run a statement; return the number of rows it changed."""
+    connection = connections.get("default")
+    affected, _ = await connection.execute_query(_for_dialect(sql, connection), list(params))
+    return affected

@@ -1,0 +1,1 @@
+"""The Strawberry schema: one module per domain, translating between GraphQL and services."""

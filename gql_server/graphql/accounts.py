@@ -1,0 +1,116 @@
+"""Accounts in GraphQL: the User type, `me`, and register / login / refresh / logout."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql_server import models
+from gql_server.graphql.context import Info
+from gql_server.graphql.permissions import IsAuthenticated
+from gql_server.services import accounts
+
+Role = strawberry.enum(models.Role, name="Role", description="What an account may do.")
+
+
+@strawberry.type(name="User")
+class UserType:
+    id: strawberry.ID
+    email: str
+    full_name: str
+    city: str | None
+    occupation: str | None
+    income_pattern: str | None = strawberry.field(
+        description="The income pattern a generated user was made with (null for real users)."
+    )
+    currency: str
+    timezone: str
+    role: Role
+    created_at: datetime
+
+
+def to_gql_user(user: models.User) -> UserType:
+    return UserType(
+        id=strawberry.ID(str(user.id)),
+        email=user.email,
+        full_name=user.full_name,
+        city=user.city,
+        occupation=user.occupation,
+        income_pattern=user.income_pattern,
+        currency=user.currency,
+        timezone=user.timezone,
+        role=models.Role(user.role),
+        created_at=user.created_at,
+    )
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str
+    refresh_token: str = strawberry.field(
+        description="Single use: `refreshToken` returns a new pair; presenting it twice "
+        "signs the user out everywhere."
+    )
+    expires_at: datetime = strawberry.field(description="When the access token expires.")
+    user: UserType
+
+
+def to_auth_payload(session: accounts.Session) -> AuthPayload:
+    return AuthPayload(
+        access_token=session.access_token,
+        refresh_token=session.refresh_token,
+        expires_at=session.expires_at,
+        user=to_gql_user(session.user),
+    )
+
+
+@strawberry.input
+class RegisterInput:
+    email: str
+    password: str = strawberry.field(
+        description="10 to 128 characters, not a common or easily guessed password."
+    )
+    full_name: str
+    city: str | None = None
+    occupation: str | None = None
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated], description="The signed-in user.")
+    async def me(self, info: Info) -> UserType:
+        return to_gql_user(await info.context.require_user())
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        form = accounts.Registration(
+            email=input.email,
+            password=input.password,
+            full_name=input.full_name,
+            city=input.city,
+            occupation=input.occupation,
+        )
+        ctx = info.context
+        return to_auth_payload(await accounts.register(ctx.settings, form, ctx.client_address))
+
+    @strawberry.mutation(description="Rate-limited per account and per client address.")
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        ctx = info.context
+        session = await accounts.login(ctx.settings, email, password, ctx.client_address)
+        return to_auth_payload(session)
+
+    @strawberry.mutation
+    async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+        return to_auth_payload(await accounts.refresh(info.context.settings, refresh_token))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Revokes every access and refresh token of the caller.",
+    )
+    async def logout(self, info: Info) -> bool:
+        await accounts.logout(await info.context.require_user())
+        return True

@@ -1,0 +1,52 @@
+"""The per-request context: who is asking, the settings, and (later) per-request DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from gql_server.errors import Forbidden, Unauthenticated
+from gql_server.models import Role, User
+from gql_server.services import accounts
+from gql_server.settings import Settings
+
+
+@dataclass
+class Context:
+    request: HTTPConnection
+    response: Response | WebSocket | None
+    settings: Settings
+    _user: User | None = field(default=None, init=False)
+
+    @property
+    def client_address(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"
+
+    def _bearer_token(self) -> str | None:
+        header = self.request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()
+
+    async def require_user(self) -> User:
+        """The caller, checked once per request (signature, expiry, type, token version)."""
+        if self._user is None:
+            token = self._bearer_token()
+            if token is None:
+                raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
+            self._user = await accounts.authenticate(self.settings, token)
+        return self._user
+
+    async def require_admin(self) -> User:
+        user = await self.require_user()
+        if user.role != Role.ADMIN:
+            raise Forbidden("this operation is for administrators only")
+        return user
+
+
+Info = StrawberryInfo[Context, None]

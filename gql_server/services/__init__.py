@@ -1,0 +1,1 @@
+"""Async glue between the GraphQL layer, the database and the pure core."""

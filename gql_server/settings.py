@@ -1,0 +1,117 @@
+"""Every setting, read once from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import CommaSeparatedStrings
+
+ENVIRONMENTS = ("development", "test", "production")
+
+# Known only so that development works out of the box; production refuses it.
+DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-0123456789abcdef"  # noqa: S105
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """The configuration is unsafe or malformed; the message names the variable to fix."""
+
+
+def default_database_url() -> str:
+    return f"sqlite://{Path.cwd() / 'gql_server.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    database_url: str = field(default_factory=default_database_url)
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=30)
+    cors_origins: tuple[str, ...] = ()
+    db_pool_size: int = 10
+    forecast_pool_size: int = 2
+    max_body_bytes: int = 256 * 1024
+    max_query_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2_000
+    max_page_size: int = 100
+    login_attempts_per_account: int = 10
+    login_attempts_per_address: int = 100
+    login_window: timedelta = timedelta(minutes=15)
+    registrations_per_address: int = 20
+    demo_email: str = "demo@gigcash.in"
+    demo_password: str = "Chai-and-invoices-2026"  # noqa: S105
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def is_development(self) -> bool:
+        return self.app_env == "development"
+
+    def validate(self) -> Settings:
+        if self.app_env not in ENVIRONMENTS:
+            raise SettingsError(
+                f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.app_env!r}"
+            )
+        if self.is_production and (
+            self.jwt_secret == DEVELOPMENT_JWT_SECRET
+            or len(self.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH
+        ):
+            raise SettingsError(
+                "JWT_SECRET must be set to a random string of at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters when APP_ENV=production "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if not self.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+            raise SettingsError(
+                "DATABASE_URL must start with sqlite://, postgres:// or postgresql://"
+            )
+        for name in ("db_pool_size", "forecast_pool_size", "max_body_bytes", "max_page_size"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name.upper()} must be a positive integer")
+        return self
+
+
+def _minutes(config: Config, name: str, default: timedelta) -> timedelta:
+    return timedelta(minutes=config(name, cast=float, default=default.total_seconds() / 60))
+
+
+def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
+    """Read the environment once; raise SettingsError naming the variable that is wrong."""
+    env_path = Path(env_file) if env_file else None
+    config = Config(env_path if env_path and env_path.is_file() else None)
+    defaults = Settings()
+    try:
+        settings = Settings(
+            app_env=config("APP_ENV", default=defaults.app_env).strip().lower(),
+            database_url=config("DATABASE_URL", default=defaults.database_url),
+            jwt_secret=config("JWT_SECRET", default=defaults.jwt_secret),
+            access_token_ttl=_minutes(
+                config, "ACCESS_TOKEN_TTL_MINUTES", defaults.access_token_ttl
+            ),
+            refresh_token_ttl=_minutes(
+                config, "REFRESH_TOKEN_TTL_MINUTES", defaults.refresh_token_ttl
+            ),
+            cors_origins=tuple(config("CORS_ORIGINS", cast=CommaSeparatedStrings, default="")),
+            db_pool_size=config("DB_POOL_SIZE", cast=int, default=defaults.db_pool_size),
+            forecast_pool_size=config(
+                "FORECAST_POOL_SIZE", cast=int, default=defaults.forecast_pool_size
+            ),
+            max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=defaults.max_body_bytes),
+            login_attempts_per_account=config(
+                "LOGIN_ATTEMPTS_PER_ACCOUNT", cast=int, default=defaults.login_attempts_per_account
+            ),
+            login_attempts_per_address=config(
+                "LOGIN_ATTEMPTS_PER_ADDRESS", cast=int, default=defaults.login_attempts_per_address
+            ),
+        )
+    except ValueError as exc:
+        raise SettingsError(f"A setting has the wrong type: {exc}") from None
+    return settings.validate()

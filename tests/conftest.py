@@ -1,0 +1,161 @@
+"""Real databases for the run: a fresh PostgreSQL database (created and dropped here) and an
+SQLite file, both migrated with the project's own migrations; the app is driven over HTTP."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from tortoise import connections
+
+from gql_server import db
+from gql_server.app import create_app
+from gql_server.settings import Settings
+
+ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+TABLES = ("refresh_token", "rate_limit_counter", "app_user")
+STRONG_PASSWORD = "Saffron-kite-monsoon-42"
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    name = f"gqltest_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(ADMIN_PG_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = ADMIN_PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    await db.apply_migrations(url)
+    yield url
+    admin = await asyncpg.connect(ADMIN_PG_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+    url = f"sqlite://{path}"
+    await db.apply_migrations(url)
+    return url
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """PostgreSQL unless a test is parametrized with indirect=["backend"]."""
+    return getattr(request, "param", "postgres")
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"{backend}_url")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        app_env="test",
+        database_url=database_url,
+        jwt_secret="test-secret-" + "x" * 40,
+        login_attempts_per_account=5,
+        login_attempts_per_address=12,
+        registrations_per_address=1000,
+        db_pool_size=5,
+    )
+
+
+async def _empty_tables() -> None:
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        for table in TABLES:
+            await conn.execute_script(f"DELETE FROM {table}")
+
+
+@pytest.fixture
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        await _empty_tables()
+        transport = httpx.ASGITransport(app=manager.app, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+class Api:
+    """A GraphQL client as an app would use it."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        headers = {}
+        bearer = token or self.token
+        if bearer:
+            headers["authorization"] = f"Bearer {bearer}"
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        return response.json()
+
+    async def register(
+        self,
+        email: str = "priya@example.in",
+        password: str = STRONG_PASSWORD,
+        full_name: str = "Priya Sharma",
+    ) -> dict[str, Any]:
+        body = await self.post(
+            """mutation($input: RegisterInput!) { register(input: $input) {
+                 accessToken refreshToken expiresAt user { id email role } } }""",
+            {
+                "input": {
+                    "email": email,
+                    "password": password,
+                    "fullName": full_name,
+                    "city": "Pune",
+                    "occupation": "Tutor",
+                }
+            },
+        )
+        assert "errors" not in body, body
+        payload = body["data"]["register"]
+        self.token = payload["accessToken"]
+        return payload
+
+
+@pytest.fixture
+def api(app_client: httpx.AsyncClient) -> Api:
+    return Api(app_client)
+
+
+def error_code(body: dict[str, Any]) -> str:
+    assert body.get("errors"), f"expected an error, got {body}"
+    return body["errors"][0]["extensions"]["code"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def production_settings(settings: Settings) -> Iterator[Settings]:
+    return replace(settings, app_env="production")
+
+
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["postgres", "sqlite"], indirect=True)

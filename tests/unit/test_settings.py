@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from gql_server.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("APP_ENV", "JWT_SECRET", "DATABASE_URL", "DB_POOL_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_development_defaults_to_an_sqlite_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env_file=None)
+    assert settings.database_url == f"sqlite://{tmp_path / 'gql_server.sqlite3'}"
+    assert settings.is_development
+
+
+@pytest.mark.parametrize(
+    "secret", [None, "short-secret", "development-only-secret-change-me-0123456789abcdef"]
+)
+def test_production_refuses_a_missing_or_weak_jwt_secret(monkeypatch, secret) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    if secret:
+        monkeypatch.setenv("JWT_SECRET", secret)
+    with pytest.raises(SettingsError, match="JWT_SECRET"):
+        load_settings(env_file=None)
+
+
+def test_production_starts_with_a_strong_secret(monkeypatch) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "k" * 48)
+    assert load_settings(env_file=None).is_production
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DATABASE_URL=postgres://u@db:5432/cash\nDB_POOL_SIZE=7\n")
+    settings = load_settings(env_file=env)
+    assert (settings.database_url, settings.db_pool_size) == ("postgres://u@db:5432/cash", 7)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("APP_ENV", "staging", "APP_ENV"),
+        ("DB_POOL_SIZE", "many", "wrong type"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
+        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE"),
+    ],
+)
+def test_malformed_settings_name_the_problem(monkeypatch, name, value, message) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(env_file=None)
