@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,23 +87,41 @@ async def database_is_reachable() -> bool:
     return True
 
 
-_NUMBERED_PARAMETER = re.compile(r"\$\d+")
+_NUMBERED_PARAMETER = re.compile(r"\$(\d+)")
 
 
 def _for_dialect(sql: str, connection: BaseDBAsyncClient) -> str:
-    """Write raw SQL once with $1, $2 ... placeholders (in order); SQLite gets ? instead."""
+    """Write raw SQL once with PostgreSQL's $1, $2 ...; SQLite reads the same as ?1, ?2 ..."""
     if connection.capabilities.dialect == "sqlite":
-        return _NUMBERED_PARAMETER.sub("?", sql)
+        return _NUMBERED_PARAMETER.sub(r"?\1", sql)
     return sql
 
 
-async def fetch_rows(sql: str, *params: Any) -> list[dict[str, Any]]:
-    connection = connections.get("default")
+def is_sqlite(connection: BaseDBAsyncClient | None = None) -> bool:
+    return (connection or connections.get("default")).capabilities.dialect == "sqlite"
+
+
+def sql_timestamp(moment: datetime, connection: BaseDBAsyncClient | None = None) -> Any:
+    """A timestamp parameter for raw SQL: SQLite compares the UTC text Tortoise stores."""
+    return str(moment.astimezone(UTC)) if is_sqlite(connection) else moment
+
+
+async def fetch_rows(
+    sql: str, *params: Any, connection: BaseDBAsyncClient | None = None
+) -> list[dict[str, Any]]:
+    connection = connection or connections.get("default")
     return await connection.execute_query_dict(_for_dialect(sql, connection), list(params))
 
 
-async def execute(sql: str, *params: Any) -> int:
+async def execute(sql: str, *params: Any, connection: BaseDBAsyncClient | None = None) -> int:
     """Run a statement; return the number of rows it changed."""
-    connection = connections.get("default")
+    connection = connection or connections.get("default")
     affected, _ = await connection.execute_query(_for_dialect(sql, connection), list(params))
     return affected
+
+
+async def execute_many(
+    sql: str, rows: list[list[Any]], connection: BaseDBAsyncClient | None = None
+) -> None:
+    connection = connection or connections.get("default")
+    await connection.execute_many(_for_dialect(sql, connection), rows)

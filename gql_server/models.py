@@ -6,6 +6,7 @@ statements on ";" even inside comments: keep semicolons and backticks out of the
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from tortoise import fields
@@ -15,6 +16,31 @@ from tortoise.models import Model
 class Role(StrEnum):
     USER = "user"
     ADMIN = "admin"
+
+
+class Direction(StrEnum):
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class IncomeKind(StrEnum):
+    PLATFORM = "platform"
+    CLIENT = "client"
+    EMPLOYER = "employer"
+    OTHER = "other"
+
+
+class IncomeFrequency(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+    PER_PROJECT = "per_project"
+    IRREGULAR = "irregular"
+
+
+def money_field(**kwargs: object) -> fields.DecimalField:
+    """Rupees with paise: NUMERIC on PostgreSQL, exact text on SQLite, never a float."""
+    return fields.DecimalField(max_digits=16, decimal_places=2, **kwargs)
 
 
 class User(Model):
@@ -30,6 +56,8 @@ class User(Model):
     timezone = fields.CharField(max_length=40, default="Asia/Kolkata")
     role = fields.CharEnumField(Role, max_length=10, default=Role.USER)
     is_active = fields.BooleanField(default=True)
+    # The balance before the first transaction: running balances start from here.
+    opening_balance = money_field(default=Decimal("0.00"), db_default=Decimal("0.00"))
     # Every token carries the version it was issued under; bumping it revokes them all.
     token_version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -65,3 +93,53 @@ class RateLimitCounter(Model):
     class Meta:
         table = "rate_limit_counter"
         unique_together = (("key", "window"),)
+
+
+class IncomeSource(Model):
+    """A client, platform or employer the user earns from."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="income_sources", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    kind = fields.CharEnumField(IncomeKind, max_length=12, default=IncomeKind.CLIENT)
+    frequency = fields.CharEnumField(
+        IncomeFrequency, max_length=12, default=IncomeFrequency.IRREGULAR
+    )
+    expected_monthly_amount = money_field(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "income_source"
+        indexes = (("user_id", "id"),)
+
+
+class Transaction(Model):
+    """One money movement, with the user's balance right after it (kept exact on every change)."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="transactions", on_delete=fields.CASCADE, db_index=False
+    )
+    occurred_at = fields.DatetimeField()
+    amount = money_field()
+    direction = fields.CharEnumField(Direction, max_length=7)
+    category = fields.CharField(max_length=40)
+    merchant = fields.CharField(max_length=120, default="")
+    description = fields.CharField(max_length=500, default="")
+    income_source: fields.ForeignKeyNullableRelation[IncomeSource] = fields.ForeignKeyField(
+        "models.IncomeSource",
+        related_name="transactions",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=False,
+    )
+    balance_after = money_field(default=Decimal("0.00"))
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "ledger_transaction"
+        # Serves every read: a user's rows newest first, keyset pages and date ranges.
+        indexes = (("user_id", "occurred_at", "id"),)

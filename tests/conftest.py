@@ -21,7 +21,13 @@ from gql_server.app import create_app
 from gql_server.settings import Settings
 
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-TABLES = ("refresh_token", "rate_limit_counter", "app_user")
+TABLES = (
+    "ledger_transaction",
+    "income_source",
+    "refresh_token",
+    "rate_limit_counter",
+    "app_user",
+)
 STRONG_PASSWORD = "Saffron-kite-monsoon-42"
 
 

@@ -7,7 +7,11 @@ from datetime import datetime
 import strawberry
 
 from gql_server import models
+from gql_server.errors import Forbidden
 from gql_server.graphql.context import Info
+from gql_server.graphql.income_sources import IncomeSourceType, resolve_income_sources
+from gql_server.graphql.ledger import TransactionFilter, TransactionType, resolve_transactions
+from gql_server.graphql.pagination import Connection
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import accounts
 
@@ -28,6 +32,27 @@ class UserType:
     timezone: str
     role: Role
     created_at: datetime
+
+    @strawberry.field(description="Newest first; `first` is at most 100.")
+    async def transactions(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: TransactionFilter | None = None,
+    ) -> Connection[TransactionType]:
+        await self._require_self(info)
+        return await resolve_transactions(info, first, after, filter)
+
+    @strawberry.field
+    async def income_sources(self, info: Info) -> list[IncomeSourceType]:
+        await self._require_self(info)
+        return await resolve_income_sources(info)
+
+    async def _require_self(self, info: Info) -> None:
+        # A User object is only ever handed to its owner; this keeps it that way.
+        if str((await info.context.require_user()).id) != self.id:
+            raise Forbidden("only your own data is visible")
 
 
 def to_gql_user(user: models.User) -> UserType:

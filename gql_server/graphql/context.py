@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from gql_server.errors import Forbidden, Unauthenticated
+from gql_server.graphql.loaders import Loaders, income_source_loader
 from gql_server.models import Role, User
 from gql_server.services import accounts
 from gql_server.settings import Settings
@@ -21,6 +22,10 @@ class Context:
     response: Response | WebSocket | None
     settings: Settings
     _user: User | None = field(default=None, init=False)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(income_source=income_source_loader(self.require_user))
 
     @property
     def client_address(self) -> str:

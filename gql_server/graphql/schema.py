@@ -20,16 +20,18 @@ from strawberry.extensions import (
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
 from gql_server.graphql.errors import ApiErrorCodes
+from gql_server.graphql.income_sources import IncomeSourceMutations, IncomeSourceQueries
+from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
 from gql_server.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries):
+class Query(AccountQueries, LedgerQueries, IncomeSourceQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations):
+class Mutation(AccountMutations, LedgerMutations, IncomeSourceMutations):
     pass
 
 

@@ -1,0 +1,1 @@
+"""Pure computation: no database, no GraphQL. Plain values in, frozen dataclasses out."""

@@ -1,0 +1,102 @@
+"""Income sources in GraphQL: the type, the list, and create / update / delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from gql_server import models
+from gql_server.graphql.context import Info
+from gql_server.graphql.permissions import IsAuthenticated
+from gql_server.services import income_sources
+
+IncomeKind = strawberry.enum(models.IncomeKind, name="IncomeKind")
+IncomeFrequency = strawberry.enum(models.IncomeFrequency, name="IncomeFrequency")
+
+
+@strawberry.type(name="IncomeSource")
+class IncomeSourceType:
+    id: strawberry.ID
+    name: str
+    kind: IncomeKind
+    frequency: IncomeFrequency
+    expected_monthly_amount: Decimal | None
+    created_at: datetime
+
+
+def to_gql_income_source(row: models.IncomeSource) -> IncomeSourceType:
+    return IncomeSourceType(
+        id=strawberry.ID(str(row.id)),
+        name=row.name,
+        kind=models.IncomeKind(row.kind),
+        frequency=models.IncomeFrequency(row.frequency),
+        expected_monthly_amount=row.expected_monthly_amount,
+        created_at=row.created_at,
+    )
+
+
+@strawberry.input
+class IncomeSourceInput:
+    name: str
+    kind: IncomeKind = models.IncomeKind.CLIENT
+    frequency: IncomeFrequency = models.IncomeFrequency.IRREGULAR
+    expected_monthly_amount: Decimal | None = None
+
+
+@strawberry.input
+class IncomeSourcePatch:
+    name: str | None = strawberry.UNSET
+    kind: IncomeKind | None = strawberry.UNSET
+    frequency: IncomeFrequency | None = strawberry.UNSET
+    expected_monthly_amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="null clears it"
+    )
+
+
+def present_fields(patch: object) -> dict[str, object]:
+    """The fields a client actually sent in a patch input (absent ones are UNSET)."""
+    return {k: v for k, v in vars(patch).items() if v is not strawberry.UNSET}
+
+
+async def resolve_income_sources(info: Info) -> list[IncomeSourceType]:
+    user = await info.context.require_user()
+    return [to_gql_income_source(row) for row in await income_sources.list_income_sources(user)]
+
+
+@strawberry.type
+class IncomeSourceQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def income_sources(self, info: Info) -> list[IncomeSourceType]:
+        return await resolve_income_sources(info)
+
+
+@strawberry.type
+class IncomeSourceMutations:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def create_income_source(self, info: Info, input: IncomeSourceInput) -> IncomeSourceType:
+        user = await info.context.require_user()
+        form = income_sources.IncomeSourceForm(
+            name=input.name,
+            kind=models.IncomeKind(input.kind),
+            frequency=models.IncomeFrequency(input.frequency),
+            expected_monthly_amount=input.expected_monthly_amount,
+        )
+        return to_gql_income_source(await income_sources.create_income_source(user, form))
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def update_income_source(
+        self, info: Info, id: strawberry.ID, input: IncomeSourcePatch
+    ) -> IncomeSourceType:
+        user = await info.context.require_user()
+        row = await income_sources.update_income_source(user, id, present_fields(input))
+        return to_gql_income_source(row)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Deletes the source; its transactions are kept, no longer linked to it.",
+    )
+    async def delete_income_source(self, info: Info, id: strawberry.ID) -> bool:
+        await income_sources.delete_income_source(await info.context.require_user(), id)
+        return True

@@ -1,0 +1,230 @@
+"""Transactions and cash flow in GraphQL: types, the connection, filters and mutations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import strawberry
+
+from gql_server import models
+from gql_server.errors import NotFound
+from gql_server.graphql.context import Info
+from gql_server.graphql.income_sources import (
+    IncomeSourceType,
+    present_fields,
+    to_gql_income_source,
+)
+from gql_server.graphql.pagination import Connection, Edge, PageInfo
+from gql_server.graphql.permissions import IsAuthenticated
+from gql_server.services import cashflow as cashflow_service
+from gql_server.services import ledger
+
+Direction = strawberry.enum(models.Direction, name="Direction")
+
+
+@strawberry.enum
+class Interval(Enum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@strawberry.type(name="Transaction")
+class TransactionType:
+    id: strawberry.ID
+    occurred_at: datetime = strawberry.field(description="In the user's time zone.")
+    amount: Decimal = strawberry.field(description="Always greater than 0; see direction.")
+    direction: Direction
+    category: str
+    merchant: str
+    description: str
+    balance_after: Decimal = strawberry.field(
+        description="The user's balance right after this transaction (negative in overdraft)."
+    )
+    income_source_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def income_source(self, info: Info) -> IncomeSourceType | None:
+        if self.income_source_id is None:
+            return None
+        row = await info.context.loaders.income_source.load(self.income_source_id)
+        return to_gql_income_source(row) if row else None
+
+
+def to_gql_transaction(row: models.Transaction, zone: ZoneInfo) -> TransactionType:
+    return TransactionType(
+        id=strawberry.ID(str(row.id)),
+        occurred_at=row.occurred_at.astimezone(zone),
+        amount=row.amount,
+        direction=models.Direction(row.direction),
+        category=row.category,
+        merchant=row.merchant,
+        description=row.description,
+        balance_after=row.balance_after,
+        income_source_id=row.income_source_id,  # type: ignore[arg-type]
+    )
+
+
+@strawberry.input
+class TransactionFilter:
+    from_: date | None = strawberry.field(default=None, name="from", description="Local date.")
+    to: date | None = strawberry.field(default=None, description="Local date, inclusive.")
+    direction: Direction | None = None
+    category: str | None = None
+    merchant: str | None = strawberry.field(default=None, description="Part of the name.")
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+
+def to_service_filter(f: TransactionFilter | None, timezone: str) -> ledger.TransactionFilter:
+    if f is None:
+        return ledger.TransactionFilter()
+    zone = ZoneInfo(timezone)
+    return ledger.TransactionFilter(
+        since=datetime.combine(f.from_, time.min, zone) if f.from_ else None,
+        until=datetime.combine(f.to + timedelta(days=1), time.min, zone) if f.to else None,
+        direction=models.Direction(f.direction) if f.direction else None,
+        category=f.category,
+        merchant=f.merchant,
+        min_amount=f.min_amount,
+        max_amount=f.max_amount,
+    )
+
+
+@strawberry.input
+class TransactionInput:
+    occurred_at: datetime = strawberry.field(description="Without an offset: the user's zone.")
+    amount: Decimal = strawberry.field(description='Rupees, > 0, at most 2 decimals: "4819.41".')
+    direction: Direction
+    category: str | None = strawberry.field(
+        default=None, description="Left out: assigned from the merchant."
+    )
+    merchant: str = ""
+    description: str = ""
+    income_source_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class TransactionPatch:
+    occurred_at: datetime | None = strawberry.UNSET
+    amount: Decimal | None = strawberry.UNSET
+    direction: Direction | None = strawberry.UNSET
+    category: str | None = strawberry.UNSET
+    merchant: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    income_source_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class CashflowPeriod:
+    start: date
+    end: date = strawberry.field(description="Last day of the period, inclusive.")
+    income: Decimal
+    expenses: Decimal
+    net: Decimal
+    transaction_count: int
+
+
+async def resolve_transactions(
+    info: Info, first: int, after: str | None, filter: TransactionFilter | None
+) -> Connection[TransactionType]:
+    user = await info.context.require_user()
+    page = await ledger.list_transactions(
+        user, first, after, to_service_filter(filter, user.timezone)
+    )
+    zone = ZoneInfo(user.timezone)
+    edges = [
+        Edge(cursor=ledger.encode_cursor(row), node=to_gql_transaction(row, zone))
+        for row in page.items
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        count=lambda: ledger.count_transactions(page.filters),
+    )
+
+
+@strawberry.type
+class LedgerQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The caller's transactions, newest first; `first` is at most 100.",
+    )
+    async def transactions(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: TransactionFilter | None = None,
+    ) -> Connection[TransactionType]:
+        return await resolve_transactions(info, first, after, filter)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="Null unless it is the caller's."
+    )
+    async def transaction(self, info: Info, id: strawberry.ID) -> TransactionType | None:
+        user = await info.context.require_user()
+        try:
+            row = await ledger.get_transaction(user, id)
+        except NotFound:
+            return None
+        return to_gql_transaction(row, ZoneInfo(user.timezone)) if row else None
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def cashflow(
+        self,
+        info: Info,
+        interval: Interval = Interval.MONTH,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> list[CashflowPeriod]:
+        user = await info.context.require_user()
+        periods = await cashflow_service.cashflow(
+            user, cashflow_service.Interval(interval.value), from_, to
+        )
+        return [
+            CashflowPeriod(
+                start=p.start,
+                end=p.end,
+                income=p.income,
+                expenses=p.expenses,
+                net=p.net,
+                transaction_count=p.transaction_count,
+            )
+            for p in periods
+        ]
+
+
+@strawberry.type
+class LedgerMutations:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def create_transaction(self, info: Info, input: TransactionInput) -> TransactionType:
+        user = await info.context.require_user()
+        form = ledger.TransactionForm(
+            occurred_at=input.occurred_at,
+            amount=input.amount,
+            direction=models.Direction(input.direction),
+            category=input.category,
+            merchant=input.merchant,
+            description=input.description,
+            income_source_id=input.income_source_id,
+        )
+        row = await ledger.create_transaction(user, form)
+        return to_gql_transaction(row, ZoneInfo(user.timezone))
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def update_transaction(
+        self, info: Info, id: strawberry.ID, input: TransactionPatch
+    ) -> TransactionType:
+        user = await info.context.require_user()
+        row = await ledger.update_transaction(user, id, present_fields(input))
+        return to_gql_transaction(row, ZoneInfo(user.timezone))
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def delete_transaction(self, info: Info, id: strawberry.ID) -> bool:
+        await ledger.delete_transaction(await info.context.require_user(), id)
+        return True

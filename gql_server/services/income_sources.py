@@ -1,0 +1,78 @@
+"""Income sources: the clients, platforms and employers a user earns from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from gql_server.errors import BadUserInput, NotFound
+from gql_server.models import IncomeFrequency, IncomeKind, IncomeSource, User
+from gql_server.services import validation
+from gql_server.services.validation import object_id
+
+MAX_SOURCES_PER_USER = 200
+
+
+@dataclass(frozen=True)
+class IncomeSourceForm:
+    name: str
+    kind: IncomeKind = IncomeKind.CLIENT
+    frequency: IncomeFrequency = IncomeFrequency.IRREGULAR
+    expected_monthly_amount: Decimal | None = None
+
+
+async def list_income_sources(user: User) -> list[IncomeSource]:
+    return await IncomeSource.filter(user_id=user.id).order_by("name", "id")
+
+
+async def get_income_source(user: User, source_id: str) -> IncomeSource:
+    """The caller's income source; another user's reads exactly like a missing one."""
+    source = await IncomeSource.get_or_none(
+        id=object_id(source_id, "income source"), user_id=user.id
+    )
+    if source is None:
+        raise NotFound("income source not found", field="id")
+    return source
+
+
+def _expected(amount: Decimal | None) -> Decimal | None:
+    if amount is None:
+        return None
+    return validation.money(amount, "expectedMonthlyAmount", allow_zero=True)
+
+
+async def create_income_source(user: User, form: IncomeSourceForm) -> IncomeSource:
+    name = validation.text(form.name, "name", 100, required=True)
+    expected = _expected(form.expected_monthly_amount)
+    if await IncomeSource.filter(user_id=user.id).count() >= MAX_SOURCES_PER_USER:
+        raise BadUserInput(f"a user can have at most {MAX_SOURCES_PER_USER} income sources")
+    return await IncomeSource.create(
+        user_id=user.id,
+        name=name,
+        kind=form.kind,
+        frequency=form.frequency,
+        expected_monthly_amount=expected,
+    )
+
+
+async def update_income_source(
+    user: User, source_id: str, changes: dict[str, object]
+) -> IncomeSource:
+    """Apply the fields present in `changes` (a value of None clears the expected amount)."""
+    source = await get_income_source(user, source_id)
+    if "name" in changes:
+        source.name = validation.text(changes["name"], "name", 100, required=True)  # type: ignore[arg-type]
+    if changes.get("kind") is not None:
+        source.kind = IncomeKind(changes["kind"])
+    if changes.get("frequency") is not None:
+        source.frequency = IncomeFrequency(changes["frequency"])
+    if "expected_monthly_amount" in changes:
+        source.expected_monthly_amount = _expected(changes["expected_monthly_amount"])  # type: ignore[arg-type]
+    await source.save()
+    return source
+
+
+async def delete_income_source(user: User, source_id: str) -> None:
+    """Delete the source; its transactions stay, no longer linked to it."""
+    source = await get_income_source(user, source_id)
+    await source.delete()

@@ -1,0 +1,215 @@
+"""The ledger: a user's transactions, read newest first in keyset pages, and changed atomically
+with their running balances."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from gql_server.core.categories import categorize, normalize_category
+from gql_server.errors import BadUserInput, NotFound
+from gql_server.models import Direction, IncomeSource, Transaction, User
+from gql_server.services import validation
+from gql_server.services.balances import lock_ledger, recompute_balances
+from gql_server.services.validation import object_id
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    direction: Direction | None = None
+    category: str | None = None
+    merchant: str | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class TransactionForm:
+    occurred_at: datetime
+    amount: Decimal
+    direction: Direction
+    category: str | None = None
+    merchant: str = ""
+    description: str = ""
+    income_source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Transaction]
+    has_next_page: bool
+    filters: Q = field(repr=False)
+
+    @property
+    def end_cursor(self) -> str | None:
+        return encode_cursor(self.items[-1]) if self.items else None
+
+
+def encode_cursor(row: Transaction) -> str:
+    raw = f"{row.occurred_at.astimezone(UTC).isoformat()}|{row.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        moment, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(moment), int(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadUserInput("after is not a cursor this API returned", field="after") from None
+
+
+def _filter_q(user: User, f: TransactionFilter | None) -> Q:
+    q = Q(user_id=user.id)
+    if f is None:
+        return q
+    if f.since and f.until and f.since > f.until:
+        raise BadUserInput("filter.from must not be after filter.to", field="from")
+    if f.min_amount is not None and f.max_amount is not None and f.min_amount > f.max_amount:
+        raise BadUserInput("filter.minAmount must not exceed maxAmount", field="minAmount")
+    conditions: dict[str, Any] = {
+        "occurred_at__gte": f.since,
+        "occurred_at__lt": f.until,
+        "direction": f.direction,
+        "category__iexact": validation.text(f.category, "category", 40) or None,
+        "merchant__icontains": validation.text(f.merchant, "merchant", 120) or None,
+        "amount__gte": f.min_amount,
+        "amount__lte": f.max_amount,
+    }
+    return q & Q(**{key: value for key, value in conditions.items() if value is not None})
+
+
+def _page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+    return first
+
+
+async def list_transactions(
+    user: User, first: int = 20, after: str | None = None, f: TransactionFilter | None = None
+) -> Page:
+    """Newest first. A keyset cursor (time, id) keeps pages stable while rows are added."""
+    size = _page_size(first)
+    filters = _filter_q(user, f)
+    query = Transaction.filter(filters)
+    if after:
+        moment, row_id = decode_cursor(after)
+        query = query.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=row_id))
+    rows = await query.order_by("-occurred_at", "-id").limit(size + 1)
+    return Page(items=rows[:size], has_next_page=len(rows) > size, filters=filters)
+
+
+async def count_transactions(filters: Q) -> int:
+    return await Transaction.filter(filters).count()
+
+
+async def get_transaction(user: User, transaction_id: str) -> Transaction | None:
+    return await Transaction.get_or_none(
+        id=object_id(transaction_id, "transaction"), user_id=user.id
+    )
+
+
+async def _income_source_id(user: User, value: str | None, direction: Direction) -> int | None:
+    if value is None:
+        return None
+    if direction != Direction.INCOME:
+        raise BadUserInput("incomeSourceId can only be set on income", field="incomeSourceId")
+    source_id = object_id(value, "income source")
+    if not await IncomeSource.filter(id=source_id, user_id=user.id).exists():
+        raise NotFound("income source not found", field="incomeSourceId")
+    return source_id
+
+
+def _category(value: str | None, merchant: str, direction: Direction) -> str:
+    if value is None or not value.strip():
+        return categorize(merchant, income=direction == Direction.INCOME)
+    try:
+        return normalize_category(value)
+    except ValueError as exc:
+        raise BadUserInput(str(exc), field="category") from None
+
+
+async def create_transaction(user: User, form: TransactionForm) -> Transaction:
+    occurred_at = validation.moment(form.occurred_at, "occurredAt", user.timezone)
+    amount = validation.money(form.amount, "amount")
+    merchant = validation.text(form.merchant, "merchant", 120)
+    description = validation.text(form.description, "description", 500)
+    category = _category(form.category, merchant, form.direction)
+    source_id = await _income_source_id(user, form.income_source_id, form.direction)
+    async with in_transaction() as connection:
+        await lock_ledger(user.id, connection)
+        row = await Transaction.create(
+            user_id=user.id,
+            occurred_at=occurred_at,
+            amount=amount,
+            direction=form.direction,
+            category=category,
+            merchant=merchant,
+            description=description,
+            income_source_id=source_id,
+            using_db=connection,
+        )
+        await recompute_balances(user.id, occurred_at, connection)
+        await row.refresh_from_db(fields=["balance_after"], using_db=connection)
+    return row
+
+
+async def update_transaction(
+    user: User, transaction_id: str, changes: dict[str, Any]
+) -> Transaction:
+    """Apply the fields present in `changes`; balances from the earliest moved point are redone."""
+    values: dict[str, Any] = {}
+    if changes.get("occurred_at") is not None:
+        values["occurred_at"] = validation.moment(
+            changes["occurred_at"], "occurredAt", user.timezone
+        )
+    if changes.get("amount") is not None:
+        values["amount"] = validation.money(changes["amount"], "amount")
+    if changes.get("direction") is not None:
+        values["direction"] = Direction(changes["direction"])
+    for name, limit in (("merchant", 120), ("description", 500)):
+        if name in changes:
+            values[name] = validation.text(changes[name], name, limit)
+    async with in_transaction() as connection:
+        await lock_ledger(user.id, connection)
+        row = await Transaction.get_or_none(
+            id=object_id(transaction_id, "transaction"), user_id=user.id
+        ).using_db(connection)
+        if row is None:
+            raise NotFound("transaction not found", field="id")
+        before = row.occurred_at
+        row.update_from_dict(values)
+        if "category" in changes:
+            row.category = _category(changes["category"], row.merchant, row.direction)
+        if "income_source_id" in changes:
+            row.income_source_id = await _income_source_id(  # type: ignore[assignment]
+                user, changes["income_source_id"], row.direction
+            )
+        elif row.direction != Direction.INCOME:
+            row.income_source_id = None  # type: ignore[assignment]
+        await row.save(using_db=connection)
+        await recompute_balances(user.id, min(before, row.occurred_at), connection)
+        await row.refresh_from_db(fields=["balance_after"], using_db=connection)
+    return row
+
+
+async def delete_transaction(user: User, transaction_id: str) -> None:
+    async with in_transaction() as connection:
+        await lock_ledger(user.id, connection)
+        row = await Transaction.get_or_none(
+            id=object_id(transaction_id, "transaction"), user_id=user.id
+        ).using_db(connection)
+        if row is None:
+            raise NotFound("transaction not found", field="id")
+        await row.delete(using_db=connection)
+        await recompute_balances(user.id, row.occurred_at, connection)

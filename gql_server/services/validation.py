@@ -1,0 +1,65 @@
+"""Input checks shared by the services: each failure is a BAD_USER_INPUT naming its field."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from gql_server.errors import BadUserInput, NotFound
+
+CENT = Decimal("0.01")
+# ₹10 crore: far above any single movement of a freelancer's money, far below NUMERIC(16,2).
+MAX_AMOUNT = Decimal("100000000.00")
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_ALLOWANCE = timedelta(days=31)
+
+
+def money(value: Decimal, field: str, *, allow_zero: bool = False) -> Decimal:
+    """An exact amount with at most two decimals, positive (or zero) and below the cap."""
+    if not value.is_finite():
+        raise BadUserInput(f"{field} must be a finite number", field=field)
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "0 or more" if allow_zero else "greater than 0"
+        raise BadUserInput(f"{field} must be {bound}", field=field)
+    if value > MAX_AMOUNT:
+        raise BadUserInput(f"{field} must be at most {MAX_AMOUNT:,}", field=field)
+    if value != value.quantize(CENT):
+        raise BadUserInput(f"{field} must have at most two decimal places", field=field)
+    return value.quantize(CENT)
+
+
+def text(value: str | None, field: str, max_length: int, *, required: bool = False) -> str:
+    tidy = " ".join((value or "").split())
+    if required and not tidy:
+        raise BadUserInput(f"{field} must not be empty", field=field)
+    if len(tidy) > max_length:
+        raise BadUserInput(f"{field} must be at most {max_length} characters", field=field)
+    return tidy
+
+
+def moment(value: datetime, field: str, timezone: str) -> datetime:
+    """A timestamp in UTC to the second; one without an offset is read in the user's zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    value = value.astimezone(UTC).replace(microsecond=0)
+    if value < EARLIEST_DATE:
+        raise BadUserInput(f"{field} must not be before 2000-01-01", field=field)
+    if value > datetime.now(UTC) + FUTURE_ALLOWANCE:
+        raise BadUserInput(f"{field} must not be more than 31 days in the future", field=field)
+    return value
+
+
+def local_today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def object_id(value: str, what: str) -> int:
+    """A database id from a GraphQL ID; one that cannot exist reads as not found."""
+    try:
+        parsed = int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"{what} not found") from None
+    if not 0 < parsed < 2**63:
+        raise NotFound(f"{what} not found")
+    return parsed
