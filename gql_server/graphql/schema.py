@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -43,15 +44,20 @@ class Schema(strawberry.Schema):
 
 
 def create_schema(settings: Settings) -> strawberry.Schema:
+    # The limit rules are built once: ValidationCache keys on the rule classes, and each
+    # limiter instance would otherwise make new classes on every request (and miss the cache).
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    if settings.is_production:
+        rules.extend(DisableIntrospection().validation_rules)
     # Factories, not instances: Strawberry builds fresh extensions for every request.
     extensions: list[Callable[[], SchemaExtension]] = [
         partial(ApiErrorCodes, expose_internal=settings.is_development),
-        partial(ParserCache, maxsize=512),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(ParserCache, maxsize=512),
+        partial(AddValidationRules, rules),
         partial(ValidationCache, maxsize=512),
     ]
-    if settings.is_production:
-        extensions.append(DisableIntrospection)
     return Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -1,0 +1,51 @@
+"""Shared by the benchmarks: a throwaway PostgreSQL database and latency statistics."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from gql_server import db
+
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+@asynccontextmanager
+async def scratch_database() -> AsyncIterator[str]:
+    """A migrated database that exists for the duration of the benchmark."""
+    name = f"gqlbench_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        await db.apply_migrations(url)
+        yield url
+    finally:
+        admin = await asyncpg.connect(ADMIN_URL)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def time_calls(call: Callable[[], Awaitable[object]], repeat: int) -> list[float]:
+    """Milliseconds per call, after a short warm-up."""
+    for _ in range(min(5, repeat)):
+        await call()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99, 1000 / statistics.mean(ordered)
