@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from gql_server.body_limit import BodyLimitMiddleware
 from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
 from gql_server.request_ids import RequestIdMiddleware
+from gql_server.services.generation import JobRunner
 from gql_server.settings import Settings, load_settings
 
 logger = logging.getLogger("gql_server")
@@ -40,7 +42,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         config = db.tortoise_config(settings.database_url, settings.db_pool_size)
         async with RegisterTortoise(app, config=config):
             logger.info("database: %s", db.describe(settings.database_url))
-            yield
+            runner = JobRunner(settings)
+            app.state.job_runner = runner
+            sweeper = asyncio.create_task(runner.sweep_forever())
+            try:
+                yield
+            finally:
+                sweeper.cancel()
+                await runner.shutdown()
 
     graphql_view = GraphQLView(create_schema(settings), settings)
     app = Starlette(

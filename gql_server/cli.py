@@ -87,6 +87,27 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_generate(settings: Settings, args: argparse.Namespace) -> None:
+    from gql_server.cli_reports import run_generation
+
+    password = args.password or settings.demo_password
+    request_args = {
+        "users": args.users,
+        "days": args.days,
+        "seed": args.seed,
+        "patterns": tuple(args.patterns.split(",")) if args.patterns else None,
+        "password": password,
+    }
+    _run_with_database(settings, lambda: run_generation(settings, request_args))
+
+
+def cmd_validate(settings: Settings, _: argparse.Namespace) -> None:
+    from gql_server.cli_reports import run_validation
+
+    if not _run_with_database(settings, run_validation):
+        raise SystemExit(1)
+
+
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> None:
     from gql_server.graphql.schema import create_schema
 
@@ -116,6 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", help="prompted for when left out")
     admin.set_defaults(handler=cmd_create_admin)
+
+    generate = commands.add_parser("generate", help="bulk-generate users with a progress bar")
+    generate.add_argument("--users", type=int, default=100)
+    generate.add_argument("--days", type=int, default=720)
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--password", help="for every generated user (default: the demo one)")
+    generate.add_argument("--patterns", help="comma-separated, e.g. stable,volatile")
+    generate.set_defaults(handler=cmd_generate)
+
+    validate = commands.add_parser(
+        "validate", help="print the dataset's statistics and checks; exit 1 when one fails"
+    )
+    validate.set_defaults(handler=cmd_validate)
 
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql", help="a path, or - for stdout")

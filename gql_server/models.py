@@ -43,6 +43,14 @@ def money_field(**kwargs: object) -> fields.DecimalField:
     return fields.DecimalField(max_digits=16, decimal_places=2, **kwargs)
 
 
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class User(Model):
     id = fields.IntField(primary_key=True)
     # Stored lower-cased, which is what makes the unique index case-insensitive.
@@ -52,6 +60,8 @@ class User(Model):
     city = fields.CharField(max_length=60, null=True)
     occupation = fields.CharField(max_length=80, null=True)
     income_pattern = fields.CharField(max_length=20, null=True)
+    # The generation job that made this user (null for people who registered).
+    generation_job_id = fields.IntField(null=True)
     currency = fields.CharField(max_length=3, default="INR")
     timezone = fields.CharField(max_length=40, default="Asia/Kolkata")
     role = fields.CharEnumField(Role, max_length=10, default=Role.USER)
@@ -119,8 +129,15 @@ class Transaction(Model):
     """One money movement, with the user's balance right after it (kept exact on every change)."""
 
     id = fields.BigIntField(primary_key=True)
+    # No per-row FOREIGN KEY: checking one per row halves bulk COPY speed (bench/generator.py).
+    # Migration 0004 enforces the same rule with a statement-level trigger (one set-based
+    # check per INSERT or COPY) and cascades a user's deletion to their transactions.
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="transactions", on_delete=fields.CASCADE, db_index=False
+        "models.User",
+        related_name="transactions",
+        on_delete=fields.CASCADE,
+        db_index=False,
+        db_constraint=False,
     )
     occurred_at = fields.DatetimeField()
     amount = money_field()
@@ -143,3 +160,35 @@ class Transaction(Model):
         table = "ledger_transaction"
         # Serves every read: a user's rows newest first, keyset pages and date ranges.
         indexes = (("user_id", "occurred_at", "id"),)
+
+
+class GenerationJob(Model):
+    """A bulk generation run. Its status, progress, cancel request and heartbeat are rows,
+    so any server process can report on it, cancel it, or fail it when its runner died."""
+
+    id = fields.IntField(primary_key=True)
+    status = fields.CharEnumField(JobStatus, max_length=10, default=JobStatus.PENDING)
+    users_requested = fields.IntField()
+    days = fields.IntField()
+    seed = fields.BigIntField()
+    patterns = fields.CharField(max_length=200)
+    # Histories end on this day (India); null means the day the job ran.
+    end_date = fields.DateField(null=True)
+    # The hash of the password every generated user gets (hashed once per job).
+    password_hash = fields.CharField(max_length=255)
+    users_done = fields.IntField(default=0)
+    transactions_written = fields.BigIntField(default=0)
+    cancel_requested = fields.BooleanField(default=False)
+    error = fields.CharField(max_length=1000, null=True)
+    runner = fields.CharField(max_length=120, null=True)
+    heartbeat_at = fields.DatetimeField(null=True)
+    requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="generation_jobs", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "generation_job"
+        indexes = (("status", "heartbeat_at"),)

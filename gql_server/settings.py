@@ -44,6 +44,12 @@ class Settings:
     login_attempts_per_address: int = 100
     login_window: timedelta = timedelta(minutes=15)
     registrations_per_address: int = 20
+    generation_max_users: int = 10_000
+    generation_chunk_users: int = 25
+    # Where chunks are generated while the event loop writes: "process" (a worker process,
+    # about a second to start, no GIL contention), "thread", or "auto": a thread for jobs of
+    # up to AUTO_PROCESS_FROM users, a process above (measured in bench/generator.py).
+    generation_workers: str = "auto"
     demo_email: str = "demo@gigcash.in"
     demo_password: str = "Chai-and-invoices-2026"  # noqa: S105
 
@@ -73,7 +79,16 @@ class Settings:
             raise SettingsError(
                 "DATABASE_URL must start with sqlite://, postgres:// or postgresql://"
             )
-        for name in ("db_pool_size", "forecast_pool_size", "max_body_bytes", "max_page_size"):
+        if self.generation_workers not in ("auto", "process", "thread"):
+            raise SettingsError("GENERATION_WORKERS must be 'auto', 'process' or 'thread'")
+        for name in (
+            "db_pool_size",
+            "forecast_pool_size",
+            "max_body_bytes",
+            "max_page_size",
+            "generation_max_users",
+            "generation_chunk_users",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be a positive integer")
         return self
@@ -108,6 +123,13 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
             login_attempts_per_account=config(
                 "LOGIN_ATTEMPTS_PER_ACCOUNT", cast=int, default=defaults.login_attempts_per_account
             ),
+            generation_max_users=config(
+                "GENERATION_MAX_USERS", cast=int, default=defaults.generation_max_users
+            ),
+            generation_chunk_users=config(
+                "GENERATION_CHUNK_USERS", cast=int, default=defaults.generation_chunk_users
+            ),
+            generation_workers=config("GENERATION_WORKERS", default=defaults.generation_workers),
             login_attempts_per_address=config(
                 "LOGIN_ATTEMPTS_PER_ADDRESS", cast=int, default=defaults.login_attempts_per_address
             ),

@@ -18,10 +18,12 @@ from tortoise import connections
 
 from gql_server import db
 from gql_server.app import create_app
+from gql_server.models import Role, User
 from gql_server.settings import Settings
 
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "generation_job",
     "ledger_transaction",
     "income_source",
     "refresh_token",
@@ -78,6 +80,9 @@ def settings(database_url: str) -> Settings:
         login_attempts_per_address=12,
         registrations_per_address=1000,
         db_pool_size=5,
+        generation_workers="thread",
+        generation_chunk_users=4,
+        generation_max_users=500,
     )
 
 
@@ -118,6 +123,11 @@ class Api:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
         return response.json()
+
+    async def register_admin(self, email: str = "admin@example.in") -> dict[str, Any]:
+        payload = await self.register(email=email, full_name="Ops Admin")
+        await User.filter(email=email).update(role=Role.ADMIN)
+        return payload
 
     async def register(
         self,

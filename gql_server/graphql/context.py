@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -21,6 +22,8 @@ class Context:
     request: HTTPConnection
     response: Response | WebSocket | None
     settings: Settings
+    # Set by Strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
     _user: User | None = field(default=None, init=False)
     loaders: Loaders = field(init=False)
 
@@ -33,6 +36,9 @@ class Context:
 
     def _bearer_token(self) -> str | None:
         header = self.request.headers.get("authorization", "")
+        if not header and isinstance(self.connection_params, dict):
+            # Browsers cannot set headers on a websocket; clients send it in connection_init.
+            header = str(self.connection_params.get("Authorization", ""))
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None

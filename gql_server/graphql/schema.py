@@ -21,18 +21,28 @@ from strawberry.extensions import (
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
 from gql_server.graphql.errors import ApiErrorCodes
+from gql_server.graphql.generation import (
+    GenerationMutations,
+    GenerationQueries,
+    GenerationSubscriptions,
+)
 from gql_server.graphql.income_sources import IncomeSourceMutations, IncomeSourceQueries
 from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
 from gql_server.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, LedgerQueries, IncomeSourceQueries):
+class Query(AccountQueries, LedgerQueries, IncomeSourceQueries, GenerationQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, LedgerMutations, IncomeSourceMutations):
+class Mutation(AccountMutations, LedgerMutations, IncomeSourceMutations, GenerationMutations):
+    pass
+
+
+@strawberry.type
+class Subscription(GenerationSubscriptions):
     pass
 
 
@@ -60,4 +70,4 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         partial(AddValidationRules, rules),
         partial(ValidationCache, maxsize=512),
     ]
-    return Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -3,6 +3,7 @@ the opening balance plus the signed amounts up to and including it."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -39,7 +40,7 @@ operations = st.lists(
 async def test_running_balance_equals_the_sum_of_signed_amounts(
     app_client, ops: list[tuple], opening: Decimal
 ) -> None:
-    user = await make_user(email=f"prop{id(ops)}@example.in", opening=str(opening))
+    user = await make_user(email=f"prop-{uuid.uuid4().hex}@example.in", opening=str(opening))
     for op in ops:
         existing = await Transaction.filter(user_id=user.id).order_by("id")
         if op[0] == "insert":

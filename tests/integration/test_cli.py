@@ -76,3 +76,43 @@ def test_production_without_a_secret_refuses_to_serve(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "JWT_SECRET" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_generate_then_validate_on_sqlite(tmp_path: Path) -> None:
+    database = tmp_path / "gen.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{database}", "GENERATION_CHUNK_USERS": "3"}
+
+    generated = run_cli(
+        "generate",
+        "--users",
+        "5",
+        "--days",
+        "90",
+        "--seed",
+        "11",
+        "--password",
+        STRONG_PASSWORD,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert generated.returncode == 0, generated.stderr
+    assert "transactions per user" in generated.stdout
+    validated = run_cli("validate", env=env, cwd=tmp_path)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "FAIL" not in validated.stdout
+
+    # A corrupted balance is caught, and the exit code says so.
+    connection = sqlite3.connect(database)
+    connection.execute("UPDATE ledger_transaction SET balance_after = '1.23' WHERE id = 7")
+    connection.commit()
+    broken = run_cli("validate", env=env, cwd=tmp_path)
+    assert broken.returncode == 1
+    assert "FAIL" in broken.stdout
+
+
+def test_generate_refuses_bad_arguments_with_one_line(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'gen.sqlite3'}"}
+    done = run_cli("generate", "--users", "0", env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "users must be between" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from tortoise.exceptions import IntegrityError
 
 from gql_server.models import Transaction, User
 from tests.conftest import BOTH_BACKENDS, Api, error_code
@@ -248,3 +249,22 @@ async def test_a_page_of_100_with_income_sources_costs_a_bounded_number_of_queri
     statements = [r for r in caplog.records if r.name == "tortoise.db_client"]
     # The caller, the page, and one batch for all the income sources.
     assert 2 <= len(statements) <= 3, [r.getMessage()[:80] for r in statements]
+
+
+@BOTH_BACKENDS
+async def test_transactions_need_an_existing_user_and_go_with_their_user(api: Api) -> None:
+    await api.register()
+    gone = await make_user()
+    await make_transactions(gone.id, 5)
+    with pytest.raises(IntegrityError):
+        await Transaction.create(
+            user_id=999_999,
+            occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+            amount=Decimal("1.00"),
+            direction="expense",
+            category="Other",
+        )
+
+    await gone.delete()
+
+    assert await Transaction.filter(user_id=gone.id).count() == 0

@@ -1,0 +1,104 @@
+"""What `gql-server generate` and `validate` print: a progress bar, then the reference
+report's tables, through rich."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gql_server.errors import ApiError
+from gql_server.generator.synth import PATTERNS, REFERENCE
+from gql_server.models import GenerationJob, JobStatus
+from gql_server.services import dataset_stats, generation
+from gql_server.settings import Settings
+
+console = Console()
+
+
+async def run_generation(settings: Settings, options: dict[str, Any]) -> None:
+    request = generation.DatasetRequest(
+        users=options["users"],
+        days=options["days"],
+        seed=options["seed"],
+        patterns=options["patterns"] or PATTERNS,
+        password=options["password"],
+    )
+    job = await generation.create_job(request, settings, requested_by=None)
+    started = time.perf_counter()
+    columns = (
+        TextColumn("[bold]users"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rows]:,} transactions"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("generate", total=job.users_requested, rows=0)
+
+        def show(current: GenerationJob) -> None:
+            progress.update(task, completed=current.users_done, rows=current.transactions_written)
+
+        executor = generation.make_executor(settings, job.users_requested)
+        try:
+            job = await generation.run_job(job.id, settings, executor, show)
+        finally:
+            executor.shutdown(cancel_futures=True)
+    elapsed = time.perf_counter() - started
+    if job.status != JobStatus.SUCCEEDED:
+        raise ApiError(f"job {job.id} {job.status.value}: {job.error}")
+    console.print(
+        f"Job {job.id}: {job.users_done:,} users, {job.transactions_written:,} transactions "
+        f"in {elapsed:.1f} s ({job.transactions_written / elapsed:,.0f} rows/s)"
+    )
+    print_statistics(await dataset_stats.dataset_statistics())
+
+
+def print_statistics(stats: dataset_stats.Statistics) -> None:
+    table = Table(title="Dataset statistics (whole database)")
+    table.add_column("figure")
+    table.add_column("this dataset", justify="right")
+    table.add_column("reference (100 users, 720 days)", justify="right")
+    ref = REFERENCE
+    rows = (
+        ("users", f"{stats.users:,}", f"{ref.users:,}"),
+        ("transactions", f"{stats.transactions:,}", f"{ref.transactions:,}"),
+        (
+            "transactions per user",
+            f"{stats.transactions_per_user:,.0f}",
+            f"{ref.transactions_per_user:,.0f}",
+        ),
+        ("income share of transactions", f"{stats.income_share:.1%}", f"{ref.income_share:.1%}"),
+        ("average income transaction", f"₹{stats.avg_income:,.0f}", f"₹{ref.avg_income:,.0f}"),
+        ("average expense transaction", f"₹{stats.avg_expense:,.0f}", f"₹{ref.avg_expense:,.0f}"),
+        (
+            "income ÷ expenses",
+            f"{stats.income_over_expenses:.2f}",
+            f"{ref.income_over_expenses:.2f}",
+        ),
+        ("income sources per user", f"{stats.sources_per_user:.2f}", f"{ref.sources_per_user:.2f}"),
+        (
+            "transactions with a negative balance",
+            f"{stats.negative_balance_share:.1%}",
+            f"{ref.negative_balance_share:.1%}",
+        ),
+    )
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+async def run_validation() -> bool:
+    print_statistics(await dataset_stats.dataset_statistics())
+    table = Table(title="Data-quality checks")
+    table.add_column("check")
+    table.add_column("result")
+    results = await dataset_stats.quality_checks()
+    for result in results:
+        verdict = "[green]pass" if result.passed else f"[red]FAIL ({result.offending_rows:,} rows)"
+        table.add_row(result.name, verdict)
+    console.print(table)
+    return all(result.passed for result in results)

@@ -1,0 +1,1 @@
+"""Bulk synthetic data: realistic users, income sources and transactions, vectorised with numpy."""

@@ -1,0 +1,134 @@
+"""Bulk generation in GraphQL (admin only): start, follow, list and cancel jobs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
+
+import strawberry
+
+from gql_server import models
+from gql_server.errors import BadUserInput
+from gql_server.generator.synth import PATTERNS
+from gql_server.graphql.context import Info
+from gql_server.graphql.permissions import IsAdmin
+from gql_server.services import generation
+
+JobStatus = strawberry.enum(models.JobStatus, name="JobStatus")
+POLL_SECONDS = 0.5
+
+
+@strawberry.type(name="GenerationJob")
+class GenerationJobType:
+    id: strawberry.ID
+    status: JobStatus
+    users_requested: int
+    users_done: int
+    transactions_written: int
+    days: int
+    seed: str = strawberry.field(description="A string: seeds go up to 2^63 - 1.")
+    patterns: list[str]
+    error: str | None = strawberry.field(description="Why it failed or was cancelled.")
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def to_gql_job(job: models.GenerationJob) -> GenerationJobType:
+    return GenerationJobType(
+        id=strawberry.ID(str(job.id)),
+        status=models.JobStatus(job.status),
+        users_requested=job.users_requested,
+        users_done=job.users_done,
+        transactions_written=job.transactions_written,
+        days=job.days,
+        seed=str(job.seed),
+        patterns=job.patterns.split(","),
+        error=job.error,
+        cancel_requested=job.cancel_requested,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+@strawberry.input
+class GenerateDatasetInput:
+    users: int
+    password: str = strawberry.field(description="Every generated user gets this password.")
+    days: int = 720
+    seed: str = strawberry.field(default="42", description="Same seed, same data.")
+    patterns: list[str] = strawberry.field(
+        default_factory=lambda: list(PATTERNS),
+        description=f"Income patterns to mix: {', '.join(PATTERNS)}.",
+    )
+    end_date: date | None = strawberry.field(
+        default=None, description="Last day of the histories (default: today, in India)."
+    )
+
+
+def to_request(data: GenerateDatasetInput) -> generation.DatasetRequest:
+    try:
+        seed = int(data.seed)
+    except ValueError:
+        raise BadUserInput("seed must be a whole number", field="seed") from None
+    return generation.DatasetRequest(
+        users=data.users,
+        days=data.days,
+        seed=seed,
+        patterns=tuple(data.patterns),
+        password=data.password,
+        end_date=data.end_date,
+    )
+
+
+@strawberry.type
+class GenerationQueries:
+    @strawberry.field(permission_classes=[IsAdmin])
+    async def generation_job(self, id: strawberry.ID) -> GenerationJobType | None:
+        job = await models.GenerationJob.get_or_none(id=int(id)) if id.isdigit() else None
+        return to_gql_job(job) if job else None
+
+    @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
+    async def generation_jobs(self, first: int = 20) -> list[GenerationJobType]:
+        return [to_gql_job(job) for job in await generation.list_jobs(first)]
+
+
+@strawberry.type
+class GenerationMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Starts a background job; follow it with generationJob.",
+    )
+    async def generate_dataset(self, info: Info, input: GenerateDatasetInput) -> GenerationJobType:
+        ctx = info.context
+        admin = await ctx.require_admin()
+        job = await generation.create_job(to_request(input), ctx.settings, admin)
+        ctx.request.app.state.job_runner.launch(job)
+        return to_gql_job(job)
+
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def cancel_generation_job(self, id: strawberry.ID) -> GenerationJobType:
+        return to_gql_job(await generation.request_cancel(id))
+
+
+@strawberry.type
+class GenerationSubscriptions:
+    @strawberry.subscription(
+        permission_classes=[IsAdmin],
+        description="One event per progress step; ends when the job ends.",
+    )
+    async def generation_job(self, id: strawberry.ID) -> AsyncGenerator[GenerationJobType, None]:
+        # Polling the row works whichever process runs the job.
+        last = None
+        while True:
+            job = await generation.get_job(id)
+            state = (job.status, job.users_done, job.transactions_written, job.cancel_requested)
+            if state != last:
+                last = state
+                yield to_gql_job(job)
+            if job.status in generation.TERMINAL:
+                return
+            await asyncio.sleep(POLL_SECONDS)
