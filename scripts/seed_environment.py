@@ -37,8 +37,13 @@ class ApiFailure(Exception):
 
 def call(client: httpx.Client, query: str, variables: dict[str, Any], token: str | None = None):
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    response = client.post("", json={"query": query, "variables": variables}, headers=headers)
-    body = response.json()
+    response = client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    try:
+        body = response.json()
+    except ValueError:
+        raise ApiFailure(f"HTTP {response.status_code} from {response.url}") from None
     if body.get("errors"):
         error = body["errors"][0]
         code = error.get("extensions", {}).get("code", "?")
@@ -47,7 +52,7 @@ def call(client: httpx.Client, query: str, variables: dict[str, Any], token: str
 
 
 def seed(args: argparse.Namespace) -> int:
-    with httpx.Client(base_url=args.url, timeout=30) as client:
+    with httpx.Client(base_url=args.url.removesuffix("/graphql"), timeout=30) as client:
         token = call(client, LOGIN, {"e": args.admin_email, "p": args.admin_password})["login"][
             "accessToken"
         ]

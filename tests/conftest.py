@@ -86,7 +86,7 @@ def settings(database_url: str) -> Settings:
     )
 
 
-async def _empty_tables() -> None:
+async def empty_tables() -> None:
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
         await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
@@ -99,7 +99,7 @@ async def _empty_tables() -> None:
 async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with LifespanManager(app) as manager:
-        await _empty_tables()
+        await empty_tables()
         transport = httpx.ASGITransport(app=manager.app, client=("203.0.113.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client

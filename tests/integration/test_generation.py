@@ -7,13 +7,17 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
+from gql_server import db
+from gql_server.app import create_app
 from gql_server.generator.synth import generate_user
 from gql_server.models import GenerationJob, IncomeSource, JobStatus, Transaction, User
 from gql_server.services import generation
 from gql_server.services.generation import history_end
-from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code
+from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, empty_tables, error_code
 from tests.factories import assert_balances_exact
 
 START = """mutation($i: GenerateDatasetInput!) { generateDataset(input: $i) {
@@ -257,3 +261,30 @@ async def test_a_worker_process_generates_the_same_data_as_a_thread(app_client, 
         3,
         expected,
     )
+
+
+async def test_shutting_the_server_down_fails_its_running_job_with_a_reason(settings) -> None:
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        await empty_tables()
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            api = Api(client)
+            await api.register_admin()
+            body = await api.post(START, {"i": _input(users=400, days=365)})
+            job_id = int(body["data"]["generateDataset"]["id"])
+            while (await GenerationJob.get(id=job_id)).users_done < 4:
+                await asyncio.sleep(0.02)
+    # The lifespan has shut down while the job was still writing; look at what it left.
+    await db.open_database(settings.database_url, 2)
+    try:
+        job = await GenerationJob.get(id=job_id)
+        users = await User.filter(generation_job_id=job_id)
+        rows = await Transaction.filter(user_id__in=[u.id for u in users]).count()
+    finally:
+        await db.close_database()
+
+    assert job.status == JobStatus.FAILED
+    assert "shut down" in job.error
+    assert len(users) == job.users_done < 400
+    assert rows == job.transactions_written
