@@ -1,0 +1,221 @@
+"""Cash-flow forecasts for the next 7, 30 and 60 days, from simulated daily paths.
+
+Inflow and outflow are modelled separately on weekly sums (7-day blocks ending on the last day
+of history) with the calendar's share taken out (`backtest.adjusted_weeks`). For each flow,
+ARIMA (the primary model, see `simulation`) competes in a rolling-origin backtest (6 origins,
+30 days apart) with seasonal naive and mean; ARIMA is used unless it cannot be fitted or a
+baseline had a smaller 30-day error. The winner simulates weekly paths, calendar factors spread
+them over days, scheduled flows are added, and the balance path is the current balance plus
+the running sum. Every figure of a horizon (interval of the sums, lowest balance, shortfall
+probability) comes from the same paths, so they agree with one another.
+
+Measured on 60 generated users (job seed 11, 720 days, 10 of each pattern):
+
+* weekly beats daily: rolling-origin MASE of the 30-day inflow, ARIMA on weekly sums mean 1.05
+  (median 0.78) against ARIMA on days 1.81 (1.08); outflow 1.04 (0.87) against 1.18 (1.00).
+  Daily income is mostly zeros and spikes, which ARIMA on days cannot use.
+* separately, not net plus inflow: inflow and outflow have different shapes (spikes vs a
+  steady stream plus bills), and the outflow model gets its own choice: ARIMA wins the
+  backtest for 25 of 60 users' outflow, the mean for 23.
+* the chosen models, scored honestly (forecast from 30, 60 and 90 days before the end, 180
+  forecasts): 30-day inflow MASE mean 0.80 (median 0.52), 80% interval coverage 0.75; the
+  shortfall probability has Brier score 0.054, against 0.094 for "short iff already negative".
+* CPU per user, all horizons with backtest: mean 95 ms, p95 about 130 ms; 100 users in a
+  2-process pool 5.0 s.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from gql_server.core.backtest import (
+    ARIMA,
+    MEAN,
+    MODELS,
+    SEASONAL_NAIVE,
+    Score,
+    adjusted_weeks,
+    backtest,
+    daily_paths,
+)
+from gql_server.core.series import WEEK, DailySeries
+from gql_server.core.simulation import ArimaFit, fit_arima
+
+HORIZONS: tuple[int, ...] = (7, 30, 60)
+MIN_HISTORY_DAYS = 8 * WEEK
+MIN_TRUSTED_ORIGINS = 2
+INSUFFICIENT = "insufficient_history"
+QUANTILES = (10.0, 50.0, 90.0)
+
+
+@dataclass(frozen=True)
+class HorizonForecast:
+    horizon_days: int
+    expected_inflow: float
+    expected_outflow: float
+    expected_net: float
+    inflow_low: float  # 10th percentile of the horizon's inflow sum
+    inflow_high: float  # 90th percentile
+    net_low: float
+    net_high: float
+    projected_min_balance: float  # median over paths of each path's lowest closing balance
+    shortfall_probability: float  # share of paths whose balance goes below zero
+    balance_quantiles: np.ndarray  # (horizon_days, 3): p10, p50, p90 of each day's closing
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    model: str  # the inflow model: "arima(1,0,1) weekly", "mean weekly", "insufficient_history"
+    backtest_mase: float | None  # MASE of the 30-day inflow sum (scale: seasonal naive)
+    interval_coverage: float | None  # share of backtest origins inside the 80% interval
+    low_confidence: bool  # < 8 weeks of history, or < 2 backtest origins (about 20 weeks)
+    horizons: tuple[HorizonForecast, ...]
+    outflow_model: str = ""  # the same for outflow (an addition to the agreed interface)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    model: str  # ARIMA, SEASONAL_NAIVE or MEAN
+    fit: ArimaFit | None
+    score: Score | None
+
+
+def _plan(flow: np.ndarray, start: date, rng: np.random.Generator, deadline: float) -> _Plan:
+    """The model for one flow: ARIMA unless it cannot be fitted or a baseline beat it."""
+    fit = fit_arima(adjusted_weeks(flow, start), deadline=deadline)
+    models = MODELS if fit is not None else (SEASONAL_NAIVE, MEAN)
+    order = fit.order if fit is not None else None
+    scores = backtest(flow, start, order=order, rng=rng, deadline=deadline, models=models)
+    if not scores:
+        return _Plan(ARIMA if fit is not None else MEAN, fit, None)
+    baseline = min((SEASONAL_NAIVE, MEAN), key=lambda name: scores[name].mae)
+    if fit is not None and scores[ARIMA].mae <= scores[baseline].mae:
+        return _Plan(ARIMA, fit, scores[ARIMA])
+    return _Plan(baseline, None, scores[baseline])
+
+
+def _short_history_paths(
+    series: DailySeries, days: int, paths: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Days drawn with replacement from the short history (inflow and outflow of the same
+    day together), each path scaled by a lognormal rate error of sd 1/sqrt(weeks of data)."""
+    n = len(series)
+    if n == 0:
+        return np.zeros((paths, days)), np.zeros((paths, days))
+    index = rng.integers(0, n, size=(paths, days))
+    sigma = 1.0 / math.sqrt(max(n / WEEK, 1.0))
+    rate = np.exp(rng.normal(-(sigma**2) / 2, sigma, size=(2, paths, 1)))
+    return series.inflow[index] * rate[0], series.outflow[index] * rate[1]
+
+
+def _scheduled(scheduled_net: np.ndarray | None, days: int) -> np.ndarray:
+    out = np.zeros(days)
+    if scheduled_net is None:
+        return out
+    values = np.asarray(scheduled_net, dtype=np.float64).ravel()
+    if not np.all(np.isfinite(values)):
+        raise ValueError("scheduled_net must be finite")
+    k = min(len(values), days)
+    out[:k] = values[:k]
+    return out
+
+
+def _summary(
+    horizon: int, inflow: np.ndarray, outflow: np.ndarray, balance: np.ndarray
+) -> HorizonForecast:
+    """Sums, their 80% intervals and balance figures of the first `horizon` days of the paths;
+    an interval is widened to contain the mean when the paths are too skewed for it to."""
+    inflow_sum = inflow[:, :horizon].sum(axis=1)
+    net_sum = inflow_sum - outflow[:, :horizon].sum(axis=1)
+    expected_inflow, expected_net = float(inflow_sum.mean()), float(net_sum.mean())
+    inflow_low, inflow_high = np.percentile(inflow_sum, [QUANTILES[0], QUANTILES[2]])
+    net_low, net_high = np.percentile(net_sum, [QUANTILES[0], QUANTILES[2]])
+    lowest = balance[:, :horizon].min(axis=1)
+    return HorizonForecast(
+        horizon_days=horizon,
+        expected_inflow=expected_inflow,
+        expected_outflow=float(outflow[:, :horizon].sum(axis=1).mean()),
+        expected_net=expected_net,
+        inflow_low=min(float(inflow_low), expected_inflow),
+        inflow_high=max(float(inflow_high), expected_inflow),
+        net_low=min(float(net_low), expected_net),
+        net_high=max(float(net_high), expected_net),
+        projected_min_balance=float(np.median(lowest)),
+        shortfall_probability=float((lowest < 0).mean()),
+        balance_quantiles=np.percentile(balance[:, :horizon], QUANTILES, axis=0).T.copy(),
+    )
+
+
+def _check(series: DailySeries, horizons: tuple[int, ...], paths: int) -> None:
+    if not horizons or any(int(h) != h or h < 1 for h in horizons):
+        raise ValueError("horizons must be positive whole numbers of days")
+    if paths < 1:
+        raise ValueError("paths must be at least 1")
+    arrays = (series.inflow, series.outflow, series.closing_balance)
+    if not all(np.all(np.isfinite(a)) for a in arrays) or not math.isfinite(series.opening_balance):
+        raise ValueError("the series must be finite")
+
+
+def _simulate(
+    series: DailySeries,
+    days: int,
+    paths: int,
+    streams: list[np.random.Generator],
+    deadline: float,
+) -> tuple[np.ndarray, np.ndarray, tuple[str, str], Score | None]:
+    """Daily inflow and outflow paths, the models' names and the inflow model's backtest."""
+    if len(series) < MIN_HISTORY_DAYS:
+        inflow, outflow = _short_history_paths(series, days, paths, streams[0])
+        return inflow, outflow, (INSUFFICIENT, INSUFFICIENT), None
+    simulated, labels, scores = [], [], []
+    for flow, plan_rng, path_rng in (
+        (series.inflow, streams[0], streams[1]),
+        (series.outflow, streams[2], streams[3]),
+    ):
+        plan = _plan(flow, series.start, plan_rng, deadline)
+        daily, used = daily_paths(
+            plan.model, flow, series.start, days=days, paths=paths, rng=path_rng, fit=plan.fit
+        )
+        simulated.append(daily)
+        labels.append(f"{used} weekly")
+        scores.append(plan.score)
+    return simulated[0], simulated[1], (labels[0], labels[1]), scores[0]
+
+
+def forecast(
+    series: DailySeries,
+    *,
+    seed: int,
+    horizons: tuple[int, ...] = HORIZONS,
+    paths: int = 1000,
+    scheduled_net: np.ndarray | None = None,
+    time_budget_s: float = 2.0,
+) -> ForecastResult:
+    """Forecast of each horizon from `paths` simulated daily paths of inflow and outflow (see
+    the module docstring); `scheduled_net[i]` is a known net flow on day i + 1 after the series
+    (positive parts join inflow, negative parts outflow, in every path). Deterministic in the
+    series and seed as long as the work finishes inside `time_budget_s` (past it, the order
+    search and the backtest stop early)."""
+    horizons = tuple(int(h) for h in horizons)
+    _check(series, horizons, paths)
+    deadline = time.perf_counter() + time_budget_s
+    days = max(horizons)
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed % 2**64).spawn(4)]
+    scheduled = _scheduled(scheduled_net, days)
+    inflow, outflow, labels, score = _simulate(series, days, paths, streams, deadline)
+    inflow = inflow + np.maximum(scheduled, 0.0)
+    outflow = outflow + np.maximum(-scheduled, 0.0)
+    balance = series.current_balance + np.cumsum(inflow - outflow, axis=1)
+    return ForecastResult(
+        model=labels[0],
+        backtest_mase=score.mase if score is not None else None,
+        interval_coverage=score.coverage if score is not None else None,
+        low_confidence=score is None or score.origins < MIN_TRUSTED_ORIGINS,
+        horizons=tuple(_summary(h, inflow, outflow, balance) for h in horizons),
+        outflow_model=labels[1],
+    )

@@ -1,0 +1,331 @@
+"""Future paths of weekly flows, and their spreading over days.
+
+Three weekly models produce `(paths, weeks)` arrays of simulated future weekly levels:
+
+* ARIMA(p, d, q), p, q <= 2: d from a KPSS test and p, q by AICc, as in Hyndman & Khandakar
+  (2008); estimated by conditional sum of squares (Box & Jenkins), started from statsmodels'
+  Hannan-Rissanen estimates. Paths come from the fitted recursion driven by innovations
+  resampled in 4-week blocks from the model's own residuals (a residual block bootstrap, so the
+  skew of lumpy income survives where Gaussian shocks would not).
+* seasonal naive: each week repeats the same week of the last 4-week cycle, plus resampled
+  errors of that rule in the history.
+* mean: 4-week blocks drawn from the last year of weeks (a moving-block bootstrap).
+
+Why CSS and not statsmodels' SARIMAX maximum likelihood: one SARIMAX fit takes about 22 ms on
+100 weekly points, as long as the whole 9-order CSS search (exact Jacobian), and a user needs
+two searches plus twelve backtest refits. On 120 generated flows the two estimators' 4-week
+point forecasts (same order) differ by a median 1% of the level (90th percentile 10%).
+
+Days get a weekly level through calendar factors (`calendar_factors`): additive day-of-week
+and day-of-month effects of the history, shrunk where the history is thin, so rent on the 1st
+and a platform's Monday payout land on their days.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from scipy.optimize import least_squares
+from scipy.signal import lfilter
+from statsmodels.tsa.arima.estimators.hannan_rissanen import hannan_rissanen
+from statsmodels.tsa.stattools import kpss
+
+WEEK = 7
+CYCLE_WEEKS = 4
+MEAN_WINDOW_WEEKS = 52
+BLOCK_WEEKS = 4
+MIN_ARIMA_WEEKS = 8
+ORDERS: tuple[tuple[int, int], ...] = (
+    (0, 0),
+    (1, 0),
+    (0, 1),
+    (1, 1),
+    (2, 0),
+    (0, 2),
+    (2, 1),
+    (1, 2),
+    (2, 2),
+)
+KPSS_ALPHA = 0.05
+MAX_P = 2  # observations every candidate conditions on
+DOW_SHRINK = 8.0  # pseudo-days of "no effect" added to each weekday's average
+DOM_SHRINK = 12.0  # the same for each day of the month (about 24 observations each in 2 years)
+BACKFIT_ROUNDS = 4
+FACTOR_FLOOR = 0.05
+
+
+@dataclass(frozen=True)
+class ArimaFit:
+    """A fitted ARIMA(p, d, q) in the units of the series it was fitted on."""
+
+    order: tuple[int, int, int]
+    intercept: float
+    ar: np.ndarray
+    ma: np.ndarray
+    history: np.ndarray  # the series the model was fitted on
+    residuals: np.ndarray  # one-step errors after the first MAX_P values
+    aicc: float
+
+    @property
+    def label(self) -> str:
+        p, d, q = self.order
+        return f"arima({p},{d},{q})"
+
+
+def _is_constant(y: np.ndarray) -> bool:
+    return len(y) == 0 or float(np.ptp(y)) <= 1e-9 * max(float(np.abs(y).max()), 1.0)
+
+
+def differencing_order(y: np.ndarray) -> int:
+    """d = 1 when the KPSS test (Kwiatkowski et al. 1992) rejects level stationarity at 5%."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            _, pvalue, *_ = kpss(y, regression="c", nlags="auto")
+        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
+            return 0
+    return 1 if pvalue < KPSS_ALPHA else 0
+
+
+def _css_residuals(params: np.ndarray, w: np.ndarray, p: int, q: int, mean: bool) -> np.ndarray:
+    """e_t of the ARMA(p, q) recursion on w (minus its mean), zero before the sample."""
+    m = int(mean)
+    ar = np.ones(p + 1)
+    ar[1:] = -params[m : m + p]
+    ma = np.ones(q + 1)
+    ma[1:] = params[m + p :]
+    return lfilter(ar, ma, w - params[0] if mean else w)
+
+
+def _css_jacobian(params: np.ndarray, w: np.ndarray, p: int, q: int, mean: bool) -> np.ndarray:
+    """d e_t / d params, exact for the zero-presample recursion: with theta(B) e = phi(B)(w - mu),
+    de/dphi_i = -B^i (w - mu) / theta(B), de/dtheta_j = -B^j e / theta(B), and
+    de/dmu = -phi(B) 1 / theta(B)."""
+    m = int(mean)
+    ar = np.ones(p + 1)
+    ar[1:] = -params[m : m + p]
+    ma = np.ones(q + 1)
+    ma[1:] = params[m + p :]
+    x = w - params[0] if mean else w
+    e = lfilter(ar, ma, x)
+    n = len(w)
+    lagged = np.zeros((m + p + q, n))
+    if mean:
+        lagged[0] = ar.sum()
+        lagged[0, :p] = np.cumsum(ar)[:p]
+    for i in range(1, p + 1):
+        lagged[m + i - 1, i:] = x[:-i]
+    for j in range(1, q + 1):
+        lagged[m + p + j - 1, j:] = e[:-j]
+    return -lfilter([1.0], ma, lagged, axis=1).T
+
+
+def _admissible(ar: np.ndarray, ma: np.ndarray) -> bool:
+    """Stationary AR and invertible MA: all roots of both polynomials outside the unit circle."""
+    for poly in (np.r_[1.0, -ar], np.r_[1.0, ma]):
+        if len(poly) > 1 and np.any(np.abs(np.roots(poly[::-1])) <= 1.0 + 1e-3):
+            return False
+    return True
+
+
+def _fit_css(w: np.ndarray, p: int, q: int, mean: bool) -> tuple[np.ndarray, float] | None:
+    """Conditional-sum-of-squares estimates (Box & Jenkins) started from Hannan-Rissanen, and
+    the residual variance; every order is conditioned on the same first MAX_P values so that
+    their AICc compare."""
+    start = np.zeros(int(mean) + p + q)
+    if mean:
+        start[0] = w.mean()
+    if p or q:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                hr, _ = hannan_rissanen(w - w.mean(), ar_order=p, ma_order=q, demean=False)
+                guess = np.r_[hr.ar_params, hr.ma_params]
+                if np.all(np.isfinite(guess)) and _admissible(hr.ar_params, hr.ma_params):
+                    start[int(mean) :] = guess
+            except (ValueError, np.linalg.LinAlgError, IndexError):
+                pass
+
+    def objective(params: np.ndarray) -> np.ndarray:
+        return _css_residuals(params, w, p, q, mean)[MAX_P:]
+
+    def jacobian(params: np.ndarray) -> np.ndarray:
+        return _css_jacobian(params, w, p, q, mean)[MAX_P:]
+
+    try:
+        solution = least_squares(
+            objective, start, jac=jacobian, method="lm", xtol=1e-6, ftol=1e-6,
+            max_nfev=50 * (len(start) + 1),
+        )  # fmt: skip
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    params = solution.x
+    ar, ma = params[int(mean) : int(mean) + p], params[int(mean) + p :]
+    if not (np.all(np.isfinite(params)) and _admissible(ar, ma)):
+        return None
+    residuals = objective(params)
+    return params, float(residuals @ residuals) / len(residuals)
+
+
+def _aicc(sigma2: float, n: int, k: int) -> float:
+    """AICc of a Gaussian model with `k` estimated parameters (variance included)."""
+    if sigma2 <= 0 or n - k - 1 <= 0:
+        return math.inf
+    loglik = -n / 2 * (math.log(2 * math.pi * sigma2) + 1)
+    return -2 * loglik + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+
+
+def fit_arima(
+    y: np.ndarray, *, deadline: float, order: tuple[int, int, int] | None = None
+) -> ArimaFit | None:
+    """The AICc-best ARIMA(p, d, q), p, q <= 2, estimated by conditional sum of squares, d from
+    KPSS, no constant when d = 1; candidates in a fixed order until `deadline`
+    (time.perf_counter()), or just `order`. None when the series is too short or constant or no
+    candidate is stationary and invertible. Fitted on the series scaled to unit variance."""
+    y = np.asarray(y, dtype=np.float64)
+    if len(y) < MIN_ARIMA_WEEKS or _is_constant(y):
+        return None
+    scale = float(np.std(y)) or 1.0
+    z = y / scale
+    d = order[1] if order else differencing_order(z)
+    w = np.diff(z) if d else z
+    mean = d == 0
+    best: tuple[float, int, int, np.ndarray] | None = None
+    for p, q in [(order[0], order[2])] if order else ORDERS:
+        if best is not None and time.perf_counter() > deadline:
+            break
+        k = int(mean) + p + q + 1
+        if len(w) - MAX_P - k - 1 < MIN_ARIMA_WEEKS // 2:
+            continue
+        fitted = _fit_css(w, p, q, mean)
+        if fitted is None:
+            continue
+        aicc = _aicc(fitted[1], len(w) - MAX_P, k)
+        if best is None or aicc < best[0]:
+            best = (aicc, p, q, fitted[0])
+    if best is None or not math.isfinite(best[0]):
+        return None
+    aicc, p, q, params = best
+    residuals = _css_residuals(params, w, p, q, mean)[MAX_P:] * scale
+    mu = float(params[0]) if mean else 0.0
+    ar, ma = params[int(mean) : int(mean) + p], params[int(mean) + p :]
+    return ArimaFit(
+        order=(p, d, q),
+        intercept=mu * (1.0 - float(ar.sum())) * scale,
+        ar=np.asarray(ar, dtype=np.float64),
+        ma=np.asarray(ma, dtype=np.float64),
+        history=y,
+        residuals=residuals,
+        aicc=aicc,
+    )
+
+
+def simulate_arima(fit: ArimaFit, steps: int, paths: int, rng: np.random.Generator) -> np.ndarray:
+    """`(paths, steps)` future values from the ARMA recursion on the (differenced) series with
+    bootstrapped residuals as innovations, integrated back when d = 1, clipped at 0."""
+    p, d, q = fit.order
+    w = np.diff(fit.history) if d == 1 else fit.history
+    shocks = block_bootstrap(fit.residuals - fit.residuals.mean(), steps, paths, rng)
+    past_w = np.tile(w[len(w) - p :] if p else np.zeros(0), (paths, 1))
+    past_e = np.tile(fit.residuals[len(fit.residuals) - q :] if q else np.zeros(0), (paths, 1))
+    values = np.empty((paths, steps))
+    for step in range(steps):
+        value = fit.intercept + shocks[:, step]
+        for i in range(p):
+            value = value + fit.ar[i] * past_w[:, p - 1 - i]
+        for j in range(q):
+            value = value + fit.ma[j] * past_e[:, q - 1 - j]
+        values[:, step] = value
+        if p:
+            past_w = np.column_stack([past_w[:, 1:], value])
+        if q:
+            past_e = np.column_stack([past_e[:, 1:], shocks[:, step]])
+    if d == 1:
+        values = fit.history[-1] + np.cumsum(values, axis=1)
+    return np.maximum(values, 0.0)
+
+
+def simulate_seasonal_naive(
+    y: np.ndarray, steps: int, paths: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Seasonal naive (Hyndman & Athanasopoulos, FPP3 5.2) with a 4-week cycle: week k ahead
+    repeats week T - 4 + (k mod 4); paths add resampled historical errors of that rule."""
+    y = np.asarray(y, dtype=np.float64)
+    m = min(CYCLE_WEEKS, len(y))
+    if m == 0:
+        return np.zeros((paths, steps))
+    point = y[len(y) - m + np.arange(steps) % m]
+    errors = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
+    noise = rng.choice(errors, size=(paths, steps), replace=True)
+    return np.maximum(point + noise, 0.0)
+
+
+def simulate_mean(y: np.ndarray, steps: int, paths: int, rng: np.random.Generator) -> np.ndarray:
+    """The mean model as a bootstrap: each future week is a week drawn from the last year."""
+    recent = np.asarray(y, dtype=np.float64)[-MEAN_WINDOW_WEEKS:]
+    if len(recent) == 0:
+        return np.zeros((paths, steps))
+    return block_bootstrap(recent, steps, paths, rng)
+
+
+def block_bootstrap(
+    values: np.ndarray, steps: int, paths: int, rng: np.random.Generator
+) -> np.ndarray:
+    """`(paths, steps)` made of runs of BLOCK_WEEKS consecutive values starting at random
+    places (a moving-block bootstrap, Kunsch 1989), so a good or lean month stays together."""
+    n = len(values)
+    block = min(BLOCK_WEEKS, n)
+    blocks = -(-steps // block)
+    starts = rng.integers(0, n - block + 1, size=(paths, blocks, 1))
+    index = (starts + np.arange(block)).reshape(paths, blocks * block)[:, :steps]
+    return values[index]
+
+
+def calendar_factors(
+    history: np.ndarray, history_start: date, days_ahead: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Factors for each day of the history and of the `days_ahead` days after it: 1 plus an
+    additive day-of-week effect plus an additive day-of-month effect on the flow relative to
+    its mean, fitted by backfitting (alternating shrunk group means, as in a two-way ANOVA),
+    floored at FACTOR_FLOOR and normalised to average 1 over the history."""
+    history = np.asarray(history, dtype=np.float64)
+    days = np.datetime64(history_start, "D") + np.arange(len(history) + days_ahead)
+    dow, dom = _weekday(days), _day_of_month(days) - 1
+    overall = float(history.mean()) if len(history) else 0.0
+    if overall <= 0:
+        return np.ones(len(history)), np.ones(days_ahead)
+    n = len(history)
+    ratio = history / overall - 1.0
+    dow_effect, dom_effect = np.zeros(WEEK), np.zeros(31)
+    for _ in range(BACKFIT_ROUNDS):
+        dow_effect = _shrunk_means(ratio - dom_effect[dom[:n]], dow[:n], WEEK, DOW_SHRINK)
+        dom_effect = _shrunk_means(ratio - dow_effect[dow[:n]], dom[:n], 31, DOM_SHRINK)
+    factor = np.maximum(1.0 + dow_effect[dow] + dom_effect[dom], FACTOR_FLOOR)
+    factor = factor / float(factor[:n].mean())
+    return factor[:n], factor[n:]
+
+
+def _shrunk_means(values: np.ndarray, groups: np.ndarray, size: int, shrink: float) -> np.ndarray:
+    counts = np.bincount(groups, minlength=size).astype(np.float64)
+    return np.bincount(groups, weights=values, minlength=size) / (counts + shrink)
+
+
+def _weekday(days: np.ndarray) -> np.ndarray:
+    return (days.astype(np.int64) + 3) % WEEK  # 1970-01-01 was a Thursday; Monday is 0
+
+
+def _day_of_month(days: np.ndarray) -> np.ndarray:
+    return (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+
+
+def spread_over_days(weekly_paths: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    """Daily paths: day t gets a seventh of its week's level times its calendar factor, and
+    never less than 0."""
+    days = len(profile)
+    week_of_day = np.arange(days) // WEEK
+    return np.maximum(weekly_paths[:, week_of_day] / WEEK * profile, 0.0)
