@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -20,6 +21,9 @@ from gql_server.body_limit import BodyLimitMiddleware
 from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
 from gql_server.request_ids import RequestIdMiddleware
+from gql_server.resources import Resources
+from gql_server.services.forecast_pool import ForecastPool, local_executor
+from gql_server.services.forecasts import Outlooks
 from gql_server.services.generation import JobRunner
 from gql_server.settings import Settings, load_settings
 
@@ -32,8 +36,23 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
 
 
+def build_resources(
+    settings: Settings, executor: Callable[[], Executor] | None = None
+) -> Resources:
+    pool = ForecastPool(
+        executor
+        or (lambda: local_executor(settings.forecast_executor, settings.forecast_pool_size)),
+        max_in_flight=settings.forecast_max_in_flight,
+        timeout_s=settings.forecast_timeout_s,
+    )
+    outlooks = Outlooks(pool)
+    return Resources(outlooks=outlooks, job_runner=JobRunner(settings, outlooks))
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
+
+    resources = build_resources(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -42,16 +61,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         config = db.tortoise_config(settings.database_url, settings.db_pool_size)
         async with RegisterTortoise(app, config=config):
             logger.info("database: %s", db.describe(settings.database_url))
-            runner = JobRunner(settings)
-            app.state.job_runner = runner
-            sweeper = asyncio.create_task(runner.sweep_forever())
+            sweeper = asyncio.create_task(resources.job_runner.sweep_forever())
             try:
                 yield
             finally:
                 sweeper.cancel()
-                await runner.shutdown()
+                await resources.job_runner.shutdown()
+                resources.outlooks.pool.shutdown()
 
-    graphql_view = GraphQLView(create_schema(settings), settings)
+    graphql_view = GraphQLView(create_schema(settings), settings, resources)
     app = Starlette(
         routes=[
             Route("/graphql", graphql_view, methods=["GET", "POST"]),
@@ -71,4 +89,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.resources = resources
     return app

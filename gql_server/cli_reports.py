@@ -14,6 +14,8 @@ from gql_server.errors import ApiError
 from gql_server.generator.synth import PATTERNS, REFERENCE
 from gql_server.models import GenerationJob, JobStatus
 from gql_server.services import dataset_stats, generation
+from gql_server.services.forecast_pool import ForecastPool, local_executor
+from gql_server.services.forecasts import Outlooks
 from gql_server.settings import Settings
 
 console = Console()
@@ -30,29 +32,40 @@ async def run_generation(settings: Settings, options: dict[str, Any]) -> None:
     job = await generation.create_job(request, settings, requested_by=None)
     started = time.perf_counter()
     columns = (
-        TextColumn("[bold]users"),
+        TextColumn("[bold]{task.description:>8}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rows]:,} transactions"),
+        TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
     )
+    pool = ForecastPool(
+        lambda: local_executor(settings.forecast_executor, settings.forecast_pool_size),
+        max_in_flight=settings.forecast_max_in_flight,
+        timeout_s=settings.forecast_timeout_s,
+    )
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("generate", total=job.users_requested, rows=0)
+        writing = progress.add_task("users", total=job.users_requested, detail="")
+        forecasting = progress.add_task(
+            "outlooks", total=job.users_requested, detail="features, forecasts, risk"
+        )
 
         def show(current: GenerationJob) -> None:
-            progress.update(task, completed=current.users_done, rows=current.transactions_written)
+            detail = f"{current.transactions_written:,} transactions"
+            progress.update(writing, completed=current.users_done, detail=detail)
+            progress.update(forecasting, completed=current.forecasts_done)
 
         executor = generation.make_executor(settings, job.users_requested)
         try:
-            job = await generation.run_job(job.id, settings, executor, show)
+            job = await generation.run_job(job.id, settings, executor, show, Outlooks(pool))
         finally:
             executor.shutdown(cancel_futures=True)
+            pool.shutdown()
     elapsed = time.perf_counter() - started
     if job.status != JobStatus.SUCCEEDED:
         raise ApiError(f"job {job.id} {job.status.value}: {job.error}")
     console.print(
         f"Job {job.id}: {job.users_done:,} users, {job.transactions_written:,} transactions "
-        f"in {elapsed:.1f} s ({job.transactions_written / elapsed:,.0f} rows/s)"
+        f"and {job.forecasts_done:,} outlooks (features, forecasts, risk) in {elapsed:.1f} s"
     )
     print_statistics(await dataset_stats.dataset_statistics())
 

@@ -177,6 +177,8 @@ class GenerationJob(Model):
     # The hash of the password every generated user gets (hashed once per job).
     password_hash = fields.CharField(max_length=255)
     users_done = fields.IntField(default=0)
+    # After the rows are written, each generated user's outlook is computed.
+    forecasts_done = fields.IntField(default=0, db_default=0)
     transactions_written = fields.BigIntField(default=0)
     cancel_requested = fields.BooleanField(default=False)
     error = fields.CharField(max_length=1000, null=True)
@@ -192,3 +194,27 @@ class GenerationJob(Model):
     class Meta:
         table = "generation_job"
         indexes = (("status", "heartbeat_at"),)
+
+
+class UserForecast(Model):
+    """The latest outlook of a user (features, forecasts of every horizon, risks), kept until
+    the ledger it was computed from changes (compared by fingerprint)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="forecast", on_delete=fields.CASCADE
+    )
+    fingerprint = fields.CharField(max_length=64)
+    as_of = fields.DateField()
+    model = fields.CharField(max_length=60)
+    outflow_model = fields.CharField(max_length=60, default="")
+    backtest_mase = fields.FloatField(null=True)
+    interval_coverage = fields.FloatField(null=True)
+    low_confidence = fields.BooleanField(default=False)
+    # {name: number or null}; and one object per horizon, money as exact decimal strings.
+    features = fields.JSONField()
+    horizons = fields.JSONField()
+    generated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "user_forecast"

@@ -35,6 +35,12 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     db_pool_size: int = 10
     forecast_pool_size: int = 2
+    # "process" (a local process pool of FORECAST_POOL_SIZE) or "thread" (for tests and
+    # tiny deployments: fits share the GIL with the server).
+    forecast_executor: str = "process"
+    forecast_timeout_s: float = 30.0
+    # Fits waiting for or in the pool at once, per server process; more wait their turn.
+    forecast_max_in_flight: int = 8
     max_body_bytes: int = 256 * 1024
     max_query_depth: int = 10
     max_aliases: int = 30
@@ -79,6 +85,8 @@ class Settings:
             raise SettingsError(
                 "DATABASE_URL must start with sqlite://, postgres:// or postgresql://"
             )
+        if self.forecast_executor not in ("process", "thread"):
+            raise SettingsError("FORECAST_EXECUTOR must be 'process' or 'thread'")
         if self.generation_workers not in ("auto", "process", "thread"):
             raise SettingsError("GENERATION_WORKERS must be 'auto', 'process' or 'thread'")
         for name in (
@@ -88,6 +96,7 @@ class Settings:
             "max_page_size",
             "generation_max_users",
             "generation_chunk_users",
+            "forecast_max_in_flight",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be a positive integer")
@@ -118,6 +127,13 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
             db_pool_size=config("DB_POOL_SIZE", cast=int, default=defaults.db_pool_size),
             forecast_pool_size=config(
                 "FORECAST_POOL_SIZE", cast=int, default=defaults.forecast_pool_size
+            ),
+            forecast_executor=config("FORECAST_EXECUTOR", default=defaults.forecast_executor),
+            forecast_timeout_s=config(
+                "FORECAST_TIMEOUT_SECONDS", cast=float, default=defaults.forecast_timeout_s
+            ),
+            forecast_max_in_flight=config(
+                "FORECAST_MAX_IN_FLIGHT", cast=int, default=defaults.forecast_max_in_flight
             ),
             max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=defaults.max_body_bytes),
             login_attempts_per_account=config(

@@ -23,6 +23,7 @@ from gql_server.settings import Settings
 
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "user_forecast",
     "generation_job",
     "ledger_transaction",
     "income_source",
@@ -81,6 +82,7 @@ def settings(database_url: str) -> Settings:
         registrations_per_address=1000,
         db_pool_size=5,
         generation_workers="thread",
+        forecast_executor="thread",
         generation_chunk_users=4,
         generation_max_users=500,
     )

@@ -59,3 +59,39 @@ async def assert_balances_exact(user_id: int) -> None:
     for row in await Transaction.filter(user_id=user_id).order_by("occurred_at", "id"):
         balance += row.amount if row.direction == Direction.INCOME else -row.amount
         assert row.balance_after == balance, (row.id, row.balance_after, balance)
+
+
+async def give_generated_history(
+    user_id: int, seed: int, pattern: str, days: int = 720, end: datetime | None = None
+) -> None:
+    """Replace a user's ledger with a generated one (same pattern, same numbers every run)."""
+    from gql_server.generator.synth import generate_user
+    from gql_server.services.generation import history_end
+
+    generated = generate_user(seed, 0, days, end or history_end(None), (pattern,))
+    await User.filter(id=user_id).update(
+        opening_balance=generated.opening_balance, income_pattern=pattern
+    )
+    await Transaction.filter(user_id=user_id).delete()
+    moments = generated.occurred_at.astype("datetime64[us]").tolist()
+    rows = [
+        Transaction(
+            user_id=user_id,
+            occurred_at=moment.replace(tzinfo=UTC),
+            amount=Decimal(int(paise)) / 100,
+            direction=Direction.INCOME if income else Direction.EXPENSE,
+            category=category,
+            merchant=merchant,
+            balance_after=Decimal(int(balance)) / 100,
+        )
+        for moment, paise, income, category, merchant, balance in zip(
+            moments,
+            generated.amount_paise.tolist(),
+            generated.is_income.tolist(),
+            generated.category.tolist(),
+            generated.merchant.tolist(),
+            generated.balance_paise.tolist(),
+            strict=True,
+        )
+    ]
+    await Transaction.bulk_create(rows, batch_size=1000)

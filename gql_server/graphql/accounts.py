@@ -9,6 +9,13 @@ import strawberry
 from gql_server import models
 from gql_server.errors import Forbidden
 from gql_server.graphql.context import Info
+from gql_server.graphql.forecasts import (
+    Features,
+    Forecast,
+    resolve_features,
+    resolve_forecast,
+    resolve_forecasts,
+)
 from gql_server.graphql.income_sources import IncomeSourceType, resolve_income_sources
 from gql_server.graphql.ledger import TransactionFilter, TransactionType, resolve_transactions
 from gql_server.graphql.pagination import Connection
@@ -48,6 +55,21 @@ class UserType:
     async def income_sources(self, info: Info) -> list[IncomeSourceType]:
         await self._require_self(info)
         return await resolve_income_sources(info)
+
+    @strawberry.field
+    async def features(self, info: Info) -> Features:
+        await self._require_self(info)
+        return await resolve_features(info)
+
+    @strawberry.field(description="horizonDays is 7, 30 or 60.")
+    async def forecast(self, info: Info, horizon_days: int) -> Forecast:
+        await self._require_self(info)
+        return await resolve_forecast(info, horizon_days)
+
+    @strawberry.field
+    async def forecasts(self, info: Info) -> list[Forecast]:
+        await self._require_self(info)
+        return await resolve_forecasts(info)
 
     async def _require_self(self, info: Info) -> None:
         # A User object is only ever handed to its owner; this keeps it that way.

@@ -13,7 +13,9 @@ from strawberry.types import Info as StrawberryInfo
 from gql_server.errors import Forbidden, Unauthenticated
 from gql_server.graphql.loaders import Loaders, income_source_loader
 from gql_server.models import Role, User
+from gql_server.resources import Resources
 from gql_server.services import accounts
+from gql_server.services.forecasts import Outlooks
 from gql_server.settings import Settings
 
 
@@ -22,6 +24,7 @@ class Context:
     request: HTTPConnection
     response: Response | WebSocket | None
     settings: Settings
+    resources: Resources | None = None
     # Set by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
     _user: User | None = field(default=None, init=False)
@@ -52,6 +55,11 @@ class Context:
                 raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
             self._user = await accounts.authenticate(self.settings, token)
         return self._user
+
+    @property
+    def outlooks(self) -> Outlooks:
+        assert self.resources is not None, "the app's lifespan provides the resources"
+        return self.resources.outlooks
 
     async def require_admin(self) -> User:
         user = await self.require_user()

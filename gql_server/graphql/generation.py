@@ -25,6 +25,9 @@ class GenerationJobType:
     status: JobStatus
     users_requested: int
     users_done: int
+    forecasts_done: int = strawberry.field(
+        description="Generated users whose features and forecasts are computed (after writing)."
+    )
     transactions_written: int
     days: int
     seed: str = strawberry.field(description="A string: seeds go up to 2^63 - 1.")
@@ -42,6 +45,7 @@ def to_gql_job(job: models.GenerationJob) -> GenerationJobType:
         status=models.JobStatus(job.status),
         users_requested=job.users_requested,
         users_done=job.users_done,
+        forecasts_done=job.forecasts_done,
         transactions_written=job.transactions_written,
         days=job.days,
         seed=str(job.seed),
@@ -106,7 +110,8 @@ class GenerationMutations:
         ctx = info.context
         admin = await ctx.require_admin()
         job = await generation.create_job(to_request(input), ctx.settings, admin)
-        ctx.request.app.state.job_runner.launch(job)
+        assert ctx.resources is not None
+        ctx.resources.job_runner.launch(job)
         return to_gql_job(job)
 
     @strawberry.mutation(permission_classes=[IsAdmin])

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
 from gql_server.graphql.errors import ApiErrorCodes
+from gql_server.graphql.forecasts import ForecastMutations, ForecastQueries
 from gql_server.graphql.generation import (
     GenerationMutations,
     GenerationQueries,
@@ -32,12 +33,18 @@ from gql_server.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, LedgerQueries, IncomeSourceQueries, GenerationQueries):
+class Query(AccountQueries, LedgerQueries, IncomeSourceQueries, ForecastQueries, GenerationQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, LedgerMutations, IncomeSourceMutations, GenerationMutations):
+class Mutation(
+    AccountMutations,
+    LedgerMutations,
+    IncomeSourceMutations,
+    ForecastMutations,
+    GenerationMutations,
+):
     pass
 
 

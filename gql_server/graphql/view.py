@@ -19,13 +19,14 @@ from strawberry.subscriptions import (
 from strawberry.types import ExecutionResult
 
 from gql_server.graphql.context import Context
+from gql_server.resources import Resources
 from gql_server.settings import Settings
 
 _CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, settings: Settings) -> None:
+    def __init__(self, schema: Any, settings: Settings, resources: Resources) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
@@ -39,9 +40,12 @@ class GraphQLView(GraphQL[Context, None]):
             ),
         )
         self.settings = settings
+        self.resources = resources
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        return Context(request=request, response=response, settings=self.settings)
+        return Context(
+            request=request, response=response, settings=self.settings, resources=self.resources
+        )
 
     async def process_result(
         self, request: Request, result: ExecutionResult

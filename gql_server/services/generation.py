@@ -26,6 +26,7 @@ from gql_server.generator.payloads import ChunkRequest, build_chunk
 from gql_server.generator.synth import PATTERNS, generate_user
 from gql_server.generator.writers import DuplicateUser, reserve_ids, write_chunk
 from gql_server.models import GenerationJob, JobStatus, User
+from gql_server.services.forecasts import Outlooks
 from gql_server.settings import Settings
 
 logger = logging.getLogger("gql_server.generation")
@@ -183,8 +184,10 @@ async def run_job(
     settings: Settings,
     executor: Executor,
     on_progress: ProgressCallback | None = None,
+    outlooks: Outlooks | None = None,
 ) -> GenerationJob:
-    """Claim the job and write it chunk by chunk; each chunk commits whole, or not at all."""
+    """Claim the job and write it chunk by chunk (each chunk commits whole, or not at all);
+    then compute each generated user's outlook, as a real user would see it."""
     now = datetime.now(UTC)
     claimed = await GenerationJob.filter(id=job_id, status=JobStatus.PENDING).update(
         status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, runner=runner_name()
@@ -193,7 +196,12 @@ async def run_job(
         return await get_job(job_id)
     heart = asyncio.create_task(_beat(job_id))
     try:
-        await _write_all_chunks(await get_job(job_id), settings, executor, on_progress)
+        job = await get_job(job_id)
+        completed = await _write_all_chunks(job, settings, executor, on_progress) and (
+            outlooks is None or await _compute_outlooks(job, outlooks, on_progress)
+        )
+        if completed:
+            await _finish(job_id, JobStatus.SUCCEEDED, None)
     except asyncio.CancelledError:
         await asyncio.shield(
             _finish(
@@ -223,7 +231,8 @@ async def _write_all_chunks(
     settings: Settings,
     executor: Executor,
     on_progress: ProgressCallback | None,
-) -> None:
+) -> bool:
+    """Write every chunk; False when the job was cancelled on the way."""
     loop = asyncio.get_running_loop()
     patterns = tuple(job.patterns.split(","))
     end = history_end(job.end_date)
@@ -254,23 +263,55 @@ async def _write_all_chunks(
                 in_flight.append(loop.run_in_executor(executor, build_chunk, request))
                 next_index += count
             payload = await in_flight.popleft()
-            if await GenerationJob.filter(id=job.id, cancel_requested=True).exists():
-                await _finish(job.id, JobStatus.CANCELLED, "cancelled by an administrator")
-                return
+            if await _cancelled(job.id):
+                return False
             await write_chunk(payload)
             await GenerationJob.filter(id=job.id).update(
                 users_done=F("users_done") + payload.user_count,
                 transactions_written=F("transactions_written") + payload.transaction_count,
                 heartbeat_at=datetime.now(UTC),
             )
-            if on_progress is not None:
-                result = on_progress(await get_job(job.id))
-                if asyncio.iscoroutine(result):
-                    await result
+            await _report(job.id, on_progress)
     finally:
         for future in in_flight:
             future.cancel()
-    await _finish(job.id, JobStatus.SUCCEEDED, None)
+    return True
+
+
+async def _compute_outlooks(
+    job: GenerationJob, outlooks: Outlooks, on_progress: ProgressCallback | None
+) -> bool:
+    """Features, forecasts and risks for every user of the job; False when cancelled."""
+    user_ids = (
+        await User.filter(generation_job_id=job.id).order_by("id").values_list("id", flat=True)
+    )
+
+    async def progress(done: int) -> None:
+        await GenerationJob.filter(id=job.id).update(
+            forecasts_done=done, heartbeat_at=datetime.now(UTC)
+        )
+        await _report(job.id, on_progress)
+
+    async def stop() -> bool:
+        return await _cancelled(job.id)
+
+    done = await outlooks.refresh_many(list(user_ids), progress, stop)
+    # Stopping early only happens on a cancel request.
+    return done == len(user_ids)
+
+
+async def _cancelled(job_id: int) -> bool:
+    if await GenerationJob.filter(id=job_id, cancel_requested=True).exists():
+        await _finish(job_id, JobStatus.CANCELLED, "cancelled by an administrator")
+        return True
+    return False
+
+
+async def _report(job_id: int, on_progress: ProgressCallback | None) -> None:
+    if on_progress is not None:
+        result = on_progress(await get_job(job_id))
+        if asyncio.iscoroutine(result):
+            await result
 
 
 async def _finish(job_id: int, status: JobStatus, error: str | None) -> None:
@@ -292,8 +333,9 @@ class JobRunner:
     """Runs jobs started through this process as background tasks. The tasks are handles,
     not state: the job rows say what is running, and any process can read or cancel them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, outlooks: Outlooks | None = None) -> None:
         self.settings = settings
+        self.outlooks = outlooks
         self._tasks: set[asyncio.Task[GenerationJob]] = set()
 
     def launch(self, job: GenerationJob) -> None:
@@ -304,7 +346,7 @@ class JobRunner:
     async def _run(self, job: GenerationJob) -> GenerationJob:
         executor = make_executor(self.settings, job.users_requested)
         try:
-            return await run_job(job.id, self.settings, executor)
+            return await run_job(job.id, self.settings, executor, outlooks=self.outlooks)
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
 

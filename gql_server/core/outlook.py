@@ -1,0 +1,52 @@
+"""A user's outlook: the named features, the forecast of each horizon and its risk, computed
+together from one ledger (this is what a forecast worker runs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gql_server.core.features import compute_features
+from gql_server.core.forecasting import HORIZONS, ForecastResult, forecast
+from gql_server.core.risk import RiskAssessment, assess_risk
+from gql_server.core.series import Ledger, daily_series
+
+
+@dataclass(frozen=True)
+class Outlook:
+    features: dict[str, float | None]
+    forecast: ForecastResult
+    risks: tuple[RiskAssessment, ...]  # one per horizon, in the order of forecast.horizons
+
+
+def compute_outlook(
+    ledger: Ledger,
+    *,
+    seed: int,
+    horizons: tuple[int, ...] = HORIZONS,
+    scheduled_net: np.ndarray | None = None,
+    time_budget_s: float = 2.0,
+) -> Outlook:
+    """Features of the history, then simulated forecasts; each horizon's risk combines its
+    shortfall probability with the runway, the volatility and the trend of income
+    (see `risk.assess_risk`)."""
+    series = daily_series(ledger)
+    features = compute_features(ledger, series)
+    result = forecast(
+        series,
+        seed=seed,
+        horizons=horizons,
+        scheduled_net=scheduled_net,
+        time_budget_s=time_budget_s,
+    )
+    risks = tuple(
+        assess_risk(
+            h.shortfall_probability,
+            features.get("runway_months"),
+            features.get("income_cv"),
+            features.get("income_trend_slope"),
+        )
+        for h in result.horizons
+    )
+    return Outlook(features=features, forecast=result, risks=risks)

@@ -1,0 +1,222 @@
+"""Outlooks (features, forecasts, risks) per user: loaded from the ledger, computed in the
+forecast pool, stored with the fingerprint of the ledger they came from, and reused until it
+changes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from gql_server import db
+from gql_server.core.features import FEATURES
+from gql_server.core.forecasting import HORIZONS
+from gql_server.core.outlook import Outlook, compute_outlook
+from gql_server.core.series import Ledger
+from gql_server.errors import BadUserInput
+from gql_server.models import User, UserForecast
+from gql_server.services.forecast_pool import ForecastPool
+from gql_server.services.validation import local_today
+
+# Bump when the models change, so stored outlooks are recomputed.
+MODEL_VERSION = "2026-11-25.1"
+CENT = Decimal("0.01")
+
+_FINGERPRINT = """
+SELECT COUNT(*) AS n, MAX(id) AS last_id, MAX(updated_at) AS last_change
+  FROM ledger_transaction WHERE user_id = $1
+"""
+_LEDGER = """
+SELECT occurred_at, amount, direction, category, income_source_id, balance_after
+  FROM ledger_transaction WHERE user_id = $1 ORDER BY occurred_at, id
+"""
+
+
+@dataclass(frozen=True)
+class HorizonView:
+    """One horizon of a stored outlook, money back as Decimal."""
+
+    horizon_days: int
+    expected_inflow: Decimal
+    expected_outflow: Decimal
+    expected_net: Decimal
+    inflow_low: Decimal
+    inflow_high: Decimal
+    net_low: Decimal
+    net_high: Decimal
+    projected_min_balance: Decimal
+    shortfall_probability: float
+    risk_level: str
+    risk_score: float
+    balance_quantiles: list[list[str]]
+
+
+def check_horizon(horizon_days: int) -> int:
+    if horizon_days not in HORIZONS:
+        raise BadUserInput(
+            f"horizonDays must be one of {', '.join(map(str, HORIZONS))}", field="horizonDays"
+        )
+    return horizon_days
+
+
+def money(value: float) -> str:
+    return str(Decimal(f"{value:.2f}"))
+
+
+async def ledger_fingerprint(user: User, as_of: date) -> str:
+    row = (await db.fetch_rows(_FINGERPRINT, user.id))[0]
+    raw = (
+        f"{MODEL_VERSION}|{as_of}|{user.opening_balance}|{user.timezone}|"
+        f"{row['n']}|{row['last_id']}|{row['last_change']}"
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def load_ledger(user: User, as_of: date) -> Ledger:
+    rows = await db.fetch_rows(_LEDGER, user.id)
+    moments = [row["occurred_at"] for row in rows]
+    if moments and isinstance(moments[0], str):  # SQLite hands back text
+        moments = [datetime.fromisoformat(m) for m in moments]
+    utc = [m.astimezone(UTC).replace(tzinfo=None) for m in moments]
+    return Ledger(
+        occurred_at=np.array(utc, dtype="datetime64[s]"),
+        amount=np.array([float(row["amount"]) for row in rows], dtype=np.float64),
+        is_income=np.array([row["direction"] == "income" for row in rows], dtype=bool),
+        category=np.array([row["category"] for row in rows], dtype=object),
+        source_id=np.array([row["income_source_id"] or -1 for row in rows], dtype=np.int64),
+        balance_after=np.array([float(row["balance_after"]) for row in rows], dtype=np.float64),
+        opening_balance=float(user.opening_balance),
+        timezone=user.timezone,
+        as_of=as_of,
+    )
+
+
+def _stored_horizons(outlook: Outlook) -> list[dict[str, Any]]:
+    stored = []
+    for horizon, risk in zip(outlook.forecast.horizons, outlook.risks, strict=True):
+        stored.append(
+            {
+                "horizon_days": horizon.horizon_days,
+                "expected_inflow": money(horizon.expected_inflow),
+                "expected_outflow": money(horizon.expected_outflow),
+                "expected_net": money(horizon.expected_net),
+                "inflow_low": money(horizon.inflow_low),
+                "inflow_high": money(horizon.inflow_high),
+                "net_low": money(horizon.net_low),
+                "net_high": money(horizon.net_high),
+                "projected_min_balance": money(horizon.projected_min_balance),
+                "shortfall_probability": round(horizon.shortfall_probability, 4),
+                "risk_level": risk.level.value,
+                "risk_score": round(risk.score, 4),
+                "balance_quantiles": [[money(v) for v in row] for row in horizon.balance_quantiles],
+            }
+        )
+    return stored
+
+
+def horizon_view(stored: UserForecast, horizon_days: int) -> HorizonView:
+    data = next(h for h in stored.horizons if h["horizon_days"] == horizon_days)
+    return HorizonView(
+        horizon_days=horizon_days,
+        shortfall_probability=float(data["shortfall_probability"]),
+        risk_level=data["risk_level"],
+        risk_score=float(data["risk_score"]),
+        balance_quantiles=data["balance_quantiles"],
+        **{
+            key: Decimal(data[key])
+            for key in (
+                "expected_inflow",
+                "expected_outflow",
+                "expected_net",
+                "inflow_low",
+                "inflow_high",
+                "net_low",
+                "net_high",
+                "projected_min_balance",
+            )
+        },
+    )
+
+
+def feature_values(stored: UserForecast) -> list[tuple[str, float | None, str]]:
+    return [(spec.name, stored.features.get(spec.name), spec.description) for spec in FEATURES]
+
+
+def _compute(ledger: Ledger, seed: int) -> Outlook:
+    """Runs in a pool worker."""
+    return compute_outlook(ledger, seed=seed)
+
+
+class Outlooks:
+    """Reads and refreshes stored outlooks. Concurrent requests for the same user and ledger
+    share one computation (a per-process cache of futures, safe to lose)."""
+
+    def __init__(self, pool: ForecastPool) -> None:
+        self.pool = pool
+        self._in_flight: dict[tuple[int, str], asyncio.Future[UserForecast]] = {}
+
+    async def get(self, user: User, *, refresh: bool = False) -> UserForecast:
+        as_of = local_today(user.timezone)
+        fingerprint = await ledger_fingerprint(user, as_of)
+        if not refresh:
+            stored = await UserForecast.get_or_none(user_id=user.id)
+            if stored is not None and stored.fingerprint == fingerprint:
+                return stored
+        key = (user.id, fingerprint)
+        if key in self._in_flight:
+            return await asyncio.shield(self._in_flight[key])
+        task = asyncio.ensure_future(self._compute_and_store(user, as_of, fingerprint))
+        self._in_flight[key] = task
+        task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _compute_and_store(self, user: User, as_of: date, fingerprint: str) -> UserForecast:
+        ledger = await load_ledger(user, as_of)
+        outlook = await self.pool.run(_compute, ledger, user.id)
+        values = {
+            "fingerprint": fingerprint,
+            "as_of": as_of,
+            "model": outlook.forecast.model[:60],
+            "outflow_model": outlook.forecast.outflow_model[:60],
+            "backtest_mase": outlook.forecast.backtest_mase,
+            "interval_coverage": outlook.forecast.interval_coverage,
+            "low_confidence": outlook.forecast.low_confidence,
+            "features": outlook.features,
+            "horizons": _stored_horizons(outlook),
+            "generated_at": datetime.now(UTC),
+        }
+        stored, _ = await UserForecast.update_or_create(defaults=values, user_id=user.id)
+        return stored
+
+    async def refresh_many(
+        self,
+        user_ids: Sequence[int],
+        on_progress: Callable[[int], Awaitable[None]] | None = None,
+        should_stop: Callable[[], Awaitable[bool]] | None = None,
+    ) -> int:
+        """Recompute the outlooks of many users, as many at once as the pool takes; report
+        progress as they finish. Returns how many were done."""
+        done = 0
+        lock = asyncio.Lock()
+
+        async def one(user_id: int) -> None:
+            nonlocal done
+            user = await User.get(id=user_id)
+            await self.get(user, refresh=True)
+            async with lock:
+                done += 1
+                if on_progress is not None:
+                    await on_progress(done)
+
+        batch = max(1, self.pool.max_in_flight)
+        for start in range(0, len(user_ids), batch):
+            if should_stop is not None and await should_stop():
+                break
+            await asyncio.gather(*(one(uid) for uid in user_ids[start : start + batch]))
+        return done

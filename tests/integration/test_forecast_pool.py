@@ -1,0 +1,82 @@
+"""The forecast pool with real worker processes: results, a dead worker, a slow fit, and an
+event loop that keeps answering while fits run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gql_server.app import create_app
+from gql_server.errors import ServiceUnavailable
+from gql_server.models import User
+from gql_server.services.forecast_pool import ForecastPool, local_executor
+from tests.conftest import Api, empty_tables
+from tests.factories import give_generated_history
+
+
+def worker_pid() -> int:
+    return os.getpid()
+
+
+def die() -> None:
+    os._exit(3)
+
+
+def nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.fixture
+async def pool():
+    pool = ForecastPool(lambda: local_executor("process", 1), max_in_flight=2, timeout_s=5)
+    yield pool
+    pool.shutdown()
+
+
+async def test_fits_run_in_another_process(pool: ForecastPool) -> None:
+    assert await pool.run(worker_pid) != os.getpid()
+
+
+async def test_a_dead_worker_gives_a_coded_error_and_the_pool_is_rebuilt(pool) -> None:
+    before = await pool.run(worker_pid)
+    with pytest.raises(ServiceUnavailable, match="stopped unexpectedly"):
+        await pool.run(die)
+    after = await pool.run(worker_pid)
+    assert after != before
+
+
+async def test_a_fit_over_its_time_limit_gives_a_coded_error(pool: ForecastPool) -> None:
+    pool.timeout_s = 0.5
+    with pytest.raises(ServiceUnavailable, match="longer than"):
+        await pool.run(nap, 3)
+
+
+async def test_the_server_answers_while_forecasts_compute(settings) -> None:
+    app = create_app(replace(settings, forecast_executor="process", forecast_pool_size=1))
+    async with LifespanManager(app) as manager:
+        await empty_tables()
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            api = Api(client)
+            await api.register()
+            user = await User.get(email="priya@example.in")
+            await give_generated_history(user.id, seed=9, pattern="volatile")
+            forecast = asyncio.create_task(api.post("{ forecasts { riskLevel } }"))
+            latencies = []
+            while not forecast.done():
+                started = time.perf_counter()
+                assert (await client.get("/healthz")).status_code == 200
+                latencies.append(time.perf_counter() - started)
+                await asyncio.sleep(0.01)
+            body = await forecast
+
+    assert "errors" not in body, body
+    assert len(latencies) >= 5
+    assert max(latencies) < 0.25
