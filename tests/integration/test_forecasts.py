@@ -100,8 +100,10 @@ async def test_features_are_named_described_and_match_the_ledger(api: Api) -> No
     assert all(f["description"] for f in values.values())
     assert values["income_cv"]["value"] < 0.25  # a stable earner
     assert values["months_of_history"]["value"] == pytest.approx(400 / 30.44, abs=0.2)
-    nested = await api.post("{ me { features { values { name } } forecast(horizonDays: 7) { "
-                            "horizonDays } forecasts { horizonDays } } }")
+    nested = await api.post(
+        "{ me { features { values { name } } forecast(horizonDays: 7) { "
+        "horizonDays } forecasts { horizonDays } } }"
+    )
     assert nested["data"]["me"]["forecast"]["horizonDays"] == 7
 
 
