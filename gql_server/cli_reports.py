@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gql_server.core.money_format import format_inr
 from gql_server.errors import ApiError
 from gql_server.generator.synth import PATTERNS, REFERENCE
 from gql_server.models import GenerationJob, JobStatus
@@ -85,8 +86,8 @@ def print_statistics(stats: dataset_stats.Statistics) -> None:
             f"{ref.transactions_per_user:,.0f}",
         ),
         ("income share of transactions", f"{stats.income_share:.1%}", f"{ref.income_share:.1%}"),
-        ("average income transaction", f"₹{stats.avg_income:,.0f}", f"₹{ref.avg_income:,.0f}"),
-        ("average expense transaction", f"₹{stats.avg_expense:,.0f}", f"₹{ref.avg_expense:,.0f}"),
+        ("average income transaction", format_inr(stats.avg_income), format_inr(ref.avg_income)),
+        ("average expense transaction", format_inr(stats.avg_expense), format_inr(ref.avg_expense)),
         (
             "income ÷ expenses",
             f"{stats.income_over_expenses:.2f}",
@@ -98,6 +99,9 @@ def print_statistics(stats: dataset_stats.Statistics) -> None:
             f"{stats.negative_balance_share:.1%}",
             f"{ref.negative_balance_share:.1%}",
         ),
+        ("smoothing buffers", f"{stats.buffers:,}", "one per user"),
+        ("average buffer balance", format_inr(stats.avg_buffer_balance), "-"),
+        ("average total deposited in a buffer", format_inr(stats.avg_buffer_deposited), "-"),
     )
     for row in rows:
         table.add_row(*row)

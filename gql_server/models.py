@@ -51,6 +51,11 @@ class JobStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class BufferEntryKind(StrEnum):
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+
+
 class User(Model):
     id = fields.IntField(primary_key=True)
     # Stored lower-cased, which is what makes the unique index case-insensitive.
@@ -218,3 +223,44 @@ class UserForecast(Model):
 
     class Meta:
         table = "user_forecast"
+
+
+class Buffer(Model):
+    """A user's income-smoothing pot: its balance (never below zero) and settings."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="buffer", on_delete=fields.CASCADE
+    )
+    balance = money_field(default=Decimal("0.00"))
+    total_deposited = money_field(default=Decimal("0.00"))
+    total_withdrawn = money_field(default=Decimal("0.00"))
+    # The user's choices; null means "as the smoothing rule recommends".
+    target_months = fields.FloatField(null=True)
+    paycheck_override = money_field(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "buffer"
+
+
+class BufferEntry(Model):
+    """One deposit or withdrawal, with the balance after it. The idempotency key is unique per
+    buffer, so a retried request is applied once."""
+
+    id = fields.BigIntField(primary_key=True)
+    buffer: fields.ForeignKeyRelation[Buffer] = fields.ForeignKeyField(
+        "models.Buffer", related_name="entries", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(BufferEntryKind, max_length=10)
+    amount = money_field()
+    balance_after = money_field()
+    note = fields.CharField(max_length=200, default="")
+    idempotency_key = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "buffer_entry"
+        unique_together = (("buffer_id", "idempotency_key"),)
+        indexes = (("buffer_id", "id"),)

@@ -23,6 +23,8 @@ from gql_server.settings import Settings
 
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "buffer_entry",
+    "buffer",
     "user_forecast",
     "generation_job",
     "ledger_transaction",

@@ -8,6 +8,12 @@ import strawberry
 
 from gql_server import models
 from gql_server.errors import Forbidden
+from gql_server.graphql.buffer import (
+    BufferType,
+    SmoothingPlan,
+    resolve_buffer,
+    resolve_smoothing_plan,
+)
 from gql_server.graphql.context import Info
 from gql_server.graphql.forecasts import (
     Features,
@@ -70,6 +76,16 @@ class UserType:
     async def forecasts(self, info: Info) -> list[Forecast]:
         await self._require_self(info)
         return await resolve_forecasts(info)
+
+    @strawberry.field
+    async def buffer(self, info: Info) -> BufferType:
+        await self._require_self(info)
+        return await resolve_buffer(info)
+
+    @strawberry.field
+    async def smoothing_plan(self, info: Info) -> SmoothingPlan:
+        await self._require_self(info)
+        return await resolve_smoothing_plan(info)
 
     async def _require_self(self, info: Info) -> None:
         # A User object is only ever handed to its owner; this keeps it that way.

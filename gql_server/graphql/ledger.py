@@ -126,6 +126,9 @@ class CashflowPeriod:
     income: Decimal
     expenses: Decimal
     net: Decimal
+    essential_expenses: Decimal = strawberry.field(
+        description="Rent, groceries, bills, EMIs... the part of expenses that must be paid."
+    )
     transaction_count: int
 
 
@@ -193,6 +196,7 @@ class LedgerQueries:
                 income=p.income,
                 expenses=p.expenses,
                 net=p.net,
+                essential_expenses=p.essential_expenses,
                 transaction_count=p.transaction_count,
             )
             for p in periods

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 )
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
+from gql_server.graphql.buffer import BufferMutations, BufferQueries
 from gql_server.graphql.errors import ApiErrorCodes
 from gql_server.graphql.forecasts import ForecastMutations, ForecastQueries
 from gql_server.graphql.generation import (
@@ -33,7 +34,14 @@ from gql_server.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, LedgerQueries, IncomeSourceQueries, ForecastQueries, GenerationQueries):
+class Query(
+    AccountQueries,
+    LedgerQueries,
+    IncomeSourceQueries,
+    ForecastQueries,
+    BufferQueries,
+    GenerationQueries,
+):
     pass
 
 
@@ -43,6 +51,7 @@ class Mutation(
     LedgerMutations,
     IncomeSourceMutations,
     ForecastMutations,
+    BufferMutations,
     GenerationMutations,
 ):
     pass

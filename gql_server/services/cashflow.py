@@ -9,6 +9,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from gql_server import db
+from gql_server.core.categories import ESSENTIAL_CATEGORIES
 from gql_server.errors import BadUserInput
 from gql_server.models import User
 from gql_server.services.validation import local_today
@@ -31,16 +32,23 @@ class CashflowPeriod:
     income: Decimal
     expenses: Decimal
     transaction_count: int
+    essential_expenses: Decimal = Decimal("0.00")
 
     @property
     def net(self) -> Decimal:
         return self.income - self.expenses
 
 
-_POSTGRES = """
+# Built from the constant category list, never from input.
+_ESSENTIAL = "category IN ({})".format(
+    ", ".join("'{}'".format(c.replace("'", "''")) for c in sorted(ESSENTIAL_CATEGORIES))
+)
+_POSTGRES = f"""
 SELECT (date_trunc($2, occurred_at AT TIME ZONE $3))::date AS period,
        COALESCE(SUM(amount) FILTER (WHERE direction = 'income'), 0) AS income,
        COALESCE(SUM(amount) FILTER (WHERE direction = 'expense'), 0) AS expenses,
+       COALESCE(SUM(amount) FILTER (WHERE direction = 'expense' AND {_ESSENTIAL}), 0)
+         AS essential,
        COUNT(*) AS n
   FROM ledger_transaction
  WHERE user_id = $1 AND occurred_at >= $4 AND occurred_at < $5
@@ -54,12 +62,14 @@ _SQLITE_BUCKETS = {
     Interval.WEEK: "date(occurred_at, $2, 'weekday 0', '-6 days')",
     Interval.MONTH: "strftime('%Y-%m-01', occurred_at, $2)",
 }
-_SQLITE = """
-SELECT {bucket} AS period,
+_SQLITE = f"""
+SELECT {{bucket}} AS period,
        SUM(CASE WHEN direction = 'income' THEN CAST(ROUND(amount * 100) AS INTEGER) ELSE 0 END)
          AS income_paise,
        SUM(CASE WHEN direction = 'expense' THEN CAST(ROUND(amount * 100) AS INTEGER) ELSE 0 END)
          AS expense_paise,
+       SUM(CASE WHEN direction = 'expense' AND {_ESSENTIAL}
+                THEN CAST(ROUND(amount * 100) AS INTEGER) ELSE 0 END) AS essential_paise,
        COUNT(*) AS n
   FROM ledger_transaction
  WHERE user_id = $1 AND occurred_at >= $3 AND occurred_at < $4
@@ -117,17 +127,18 @@ async def cashflow(
     lower = datetime.combine(starts[0], time.min, zone)
     upper = datetime.combine(next_period(starts[-1], interval), time.min, zone)
     totals = await _sum_by_period(user, interval, lower, upper)
+    zero = Decimal("0.00")
     periods = []
     for start in starts:
-        income, expenses, count = totals.get(start, (Decimal("0.00"), Decimal("0.00"), 0))
+        income, expenses, essential, count = totals.get(start, (zero, zero, zero, 0))
         end = next_period(start, interval) - timedelta(days=1)
-        periods.append(CashflowPeriod(start, end, income, expenses, count))
+        periods.append(CashflowPeriod(start, end, income, expenses, count, essential))
     return periods
 
 
 async def _sum_by_period(
     user: User, interval: Interval, lower: datetime, upper: datetime
-) -> dict[date, tuple[Decimal, Decimal, int]]:
+) -> dict[date, tuple[Decimal, Decimal, Decimal, int]]:
     cent = Decimal("0.01")
     if not db.is_sqlite():
         rows = await db.fetch_rows(_POSTGRES, user.id, interval.value, user.timezone, lower, upper)
@@ -135,6 +146,7 @@ async def _sum_by_period(
             row["period"]: (
                 Decimal(row["income"]).quantize(cent),
                 Decimal(row["expenses"]).quantize(cent),
+                Decimal(row["essential"]).quantize(cent),
                 int(row["n"]),
             )
             for row in rows
@@ -149,6 +161,7 @@ async def _sum_by_period(
         date.fromisoformat(row["period"]): (
             (Decimal(row["income_paise"]) / 100).quantize(cent),
             (Decimal(row["expense_paise"]) / 100).quantize(cent),
+            (Decimal(row["essential_paise"]) / 100).quantize(cent),
             int(row["n"]),
         )
         for row in rows

@@ -43,6 +43,18 @@ _CHECKS: tuple[tuple[str, str], ...] = (
         "NOT EXISTS (SELECT 1 FROM income_source s WHERE s.user_id = u.id)",
     ),
     (
+        "every generated user has a buffer",
+        "SELECT COUNT(*) AS n FROM app_user u WHERE u.generation_job_id IS NOT NULL AND "
+        "NOT EXISTS (SELECT 1 FROM buffer b WHERE b.user_id = u.id)",
+    ),
+    (
+        "no buffer balance below zero, and each equals its deposits minus withdrawals",
+        f"SELECT COUNT(*) AS n FROM buffer b WHERE {_PAISE.format('b.balance')} < 0 OR "
+        f"{_PAISE.format('b.balance')} <> COALESCE((SELECT SUM(CASE WHEN e.kind = 'deposit' "
+        f"THEN {_PAISE.format('e.amount')} ELSE -{_PAISE.format('e.amount')} END) "
+        "FROM buffer_entry e WHERE e.buffer_id = b.id), 0)",
+    ),
+    (
         "no amount is zero or negative",
         f"SELECT COUNT(*) AS n FROM ledger_transaction t WHERE {_PAISE.format('t.amount')} <= 0",
     ),
@@ -78,6 +90,9 @@ class Statistics:
     income_over_expenses: float
     sources_per_user: float
     negative_balance_share: float
+    buffers: int = 0
+    avg_buffer_balance: Decimal = Decimal("0.00")
+    avg_buffer_deposited: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -90,8 +105,22 @@ class CheckResult:
         return self.offending_rows == 0
 
 
+_BUFFERS = f"""
+SELECT COUNT(*) AS buffers,
+       COALESCE(SUM({_PAISE.format("balance")}), 0) AS balance_paise,
+       COALESCE(SUM({_PAISE.format("total_deposited")}), 0) AS deposited_paise
+FROM buffer
+"""
+
+
+def _mean_rupees(paise: int, count: int) -> Decimal:
+    return (Decimal(paise) / 100 / count).quantize(Decimal("0.01")) if count else Decimal("0.00")
+
+
 async def dataset_statistics() -> Statistics:
     row = (await db.fetch_rows(_TOTALS))[0]
+    buffers = (await db.fetch_rows(_BUFFERS))[0]
+    buffer_count = int(buffers["buffers"])
     users, count = int(row["users"]), int(row["transactions"])
     income_count = int(row["income_count"])
     expense_count = count - income_count
@@ -110,6 +139,9 @@ async def dataset_statistics() -> Statistics:
         income_over_expenses=income / expense if expense else 0.0,
         sources_per_user=int(row["sources"]) / users if users else 0.0,
         negative_balance_share=int(row["negative"]) / count if count else 0.0,
+        buffers=buffer_count,
+        avg_buffer_balance=_mean_rupees(int(buffers["balance_paise"]), buffer_count),
+        avg_buffer_deposited=_mean_rupees(int(buffers["deposited_paise"]), buffer_count),
     )
 
 

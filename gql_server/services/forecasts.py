@@ -199,15 +199,19 @@ class Outlooks:
         user_ids: Sequence[int],
         on_progress: Callable[[int], Awaitable[None]] | None = None,
         should_stop: Callable[[], Awaitable[bool]] | None = None,
+        first: Callable[[User], Awaitable[object]] | None = None,
     ) -> int:
-        """Recompute the outlooks of many users, as many at once as the pool takes; report
-        progress as they finish. Returns how many were done."""
+        """Recompute the outlooks of many users, as many at once as the pool takes (after
+        `first(user)`, when given); report progress as they finish. Returns how many were
+        done."""
         done = 0
         lock = asyncio.Lock()
 
         async def one(user_id: int) -> None:
             nonlocal done
             user = await User.get(id=user_id)
+            if first is not None:
+                await first(user)
             await self.get(user, refresh=True)
             async with lock:
                 done += 1

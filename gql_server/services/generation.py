@@ -27,6 +27,7 @@ from gql_server.generator.synth import PATTERNS, generate_user
 from gql_server.generator.writers import DuplicateUser, reserve_ids, write_chunk
 from gql_server.models import GenerationJob, JobStatus, User
 from gql_server.services.forecasts import Outlooks
+from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.settings import Settings
 
 logger = logging.getLogger("gql_server.generation")
@@ -281,7 +282,8 @@ async def _write_all_chunks(
 async def _compute_outlooks(
     job: GenerationJob, outlooks: Outlooks, on_progress: ProgressCallback | None
 ) -> bool:
-    """Features, forecasts and risks for every user of the job; False when cancelled."""
+    """What every generated user sees: a buffer seeded by replaying their history under the
+    smoothing rule, then features, forecasts and risks. False when cancelled."""
     user_ids = (
         await User.filter(generation_job_id=job.id).order_by("id").values_list("id", flat=True)
     )
@@ -295,7 +297,9 @@ async def _compute_outlooks(
     async def stop() -> bool:
         return await _cancelled(job.id)
 
-    done = await outlooks.refresh_many(list(user_ids), progress, stop)
+    done = await outlooks.refresh_many(
+        list(user_ids), progress, stop, first=seed_buffer_from_history
+    )
     # Stopping early only happens on a cancel request.
     return done == len(user_ids)
 

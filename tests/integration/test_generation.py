@@ -14,7 +14,15 @@ from asgi_lifespan import LifespanManager
 from gql_server import db
 from gql_server.app import create_app
 from gql_server.generator.synth import generate_user
-from gql_server.models import GenerationJob, IncomeSource, JobStatus, Transaction, User
+from gql_server.models import (
+    Buffer,
+    GenerationJob,
+    IncomeSource,
+    JobStatus,
+    Transaction,
+    User,
+    UserForecast,
+)
 from gql_server.services import generation
 from gql_server.services.generation import history_end
 from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, empty_tables, error_code
@@ -23,7 +31,7 @@ from tests.factories import assert_balances_exact
 START = """mutation($i: GenerateDatasetInput!) { generateDataset(input: $i) {
   id status usersRequested usersDone seed patterns } }"""
 FOLLOW = """query($id: ID!) { generationJob(id: $id) {
-  id status usersDone transactionsWritten error cancelRequested } }"""
+  id status usersDone transactionsWritten forecastsDone error cancelRequested } }"""
 CANCEL = "mutation($id: ID!) { cancelGenerationJob(id: $id) { id status cancelRequested } }"
 
 
@@ -66,6 +74,11 @@ async def test_admin_generates_users_who_can_sign_in_with_their_data(api: Api) -
     for user in generated:
         assert await IncomeSource.filter(user_id=user.id).count() >= 1
         await assert_balances_exact(user.id)
+    ids = [u.id for u in generated]
+    # What a generated user sees is ready: a buffer from the replay, features and forecasts.
+    assert job["forecastsDone"] == 6
+    assert await UserForecast.filter(user_id__in=ids).count() == 6
+    assert await Buffer.filter(user_id__in=ids).count() == 6
     login = await api.post(
         "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
         {"e": generated[0].email, "p": STRONG_PASSWORD},

@@ -1,0 +1,211 @@
+"""The income-smoothing buffer in GraphQL: its state, the plan, the ledger and its settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from gql_server import models
+from gql_server.graphql.context import Info
+from gql_server.graphql.income_sources import present_fields
+from gql_server.graphql.pagination import Connection, Edge, PageInfo
+from gql_server.graphql.permissions import IsAuthenticated
+from gql_server.services import buffer as buffer_service
+from gql_server.services.smoothing import BufferState, buffer_state
+
+BufferEntryKind = strawberry.enum(models.BufferEntryKind, name="BufferEntryKind")
+
+
+@strawberry.type(name="BufferEntry")
+class BufferEntryType:
+    id: strawberry.ID
+    kind: BufferEntryKind
+    amount: Decimal
+    balance_after: Decimal
+    note: str
+    created_at: datetime
+
+
+def to_gql_entry(entry: models.BufferEntry) -> BufferEntryType:
+    return BufferEntryType(
+        id=strawberry.ID(str(entry.id)),
+        kind=models.BufferEntryKind(entry.kind),
+        amount=entry.amount,
+        balance_after=entry.balance_after,
+        note=entry.note,
+        created_at=entry.created_at,
+    )
+
+
+@strawberry.type(name="Buffer")
+class BufferType:
+    balance: Decimal
+    target: Decimal = strawberry.field(description="Months of essential spending to hold.")
+    target_months: float
+    total_deposited: Decimal
+    total_withdrawn: Decimal
+    monthly_paycheck: Decimal = strawberry.field(description="The paycheck the user pays self.")
+    paycheck_override: Decimal | None = strawberry.field(description="Set by the user, if any.")
+    runway_months: float | None = strawberry.field(
+        description="Months the buffer covers essential spending (null with no spending)."
+    )
+    risk_score: float = strawberry.field(description="0 (safe) .. 1.")
+
+    @strawberry.field(description="Newest first; `first` is at most 100.")
+    async def entries(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[BufferEntryType]:
+        user = await info.context.require_user()
+        page = await buffer_service.list_entries(user, first, after)
+        buffer_id = page.items[0].buffer_id if page.items else None
+        return Connection(
+            edges=[
+                Edge(cursor=buffer_service.encode_cursor(e.id), node=to_gql_entry(e))
+                for e in page.items
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            count=lambda: _count_entries(user, buffer_id),
+        )
+
+
+async def _count_entries(user: models.User, buffer_id: int | None) -> int:
+    buffer = await buffer_service.get_buffer(user)
+    return await models.BufferEntry.filter(buffer_id=buffer.id).count()
+
+
+def to_gql_buffer(state: BufferState) -> BufferType:
+    buffer, plan = state.buffer, state.plan
+    return BufferType(
+        balance=buffer.balance,
+        target=plan.target,
+        target_months=plan.target_months,
+        total_deposited=buffer.total_deposited,
+        total_withdrawn=buffer.total_withdrawn,
+        monthly_paycheck=plan.monthly_paycheck,
+        paycheck_override=buffer.paycheck_override,
+        runway_months=plan.runway_months,
+        risk_score=plan.risk_score,
+    )
+
+
+@strawberry.type
+class SmoothingMonth:
+    month: date
+    income: Decimal
+    paycheck_paid: Decimal
+    deposit: Decimal
+    withdrawal: Decimal
+    balance_after: Decimal
+    shortfall: Decimal = strawberry.field(description="Paycheck not paid: the buffer ran dry.")
+
+
+@strawberry.type
+class SmoothingPlan:
+    monthly_paycheck: Decimal
+    recommended_paycheck: Decimal = strawberry.field(description="The rule's own paycheck.")
+    target: Decimal
+    target_months: float
+    this_month_income: Decimal
+    recommended_deposit: Decimal
+    recommended_withdrawal: Decimal
+    months_to_target: int | None = strawberry.field(description="Null: not at this rate.")
+    runway_months: float | None
+    risk_score: float
+    history: list[SmoothingMonth] = strawberry.field(
+        description="Your past months replayed under the rule (with hindsight: it shows what "
+        "the rule does, it is not a forecast)."
+    )
+    raw_income_cv: float | None
+    smoothed_income_cv: float | None = strawberry.field(description="CV of the paycheck paid.")
+    dry_months: int = strawberry.field(description="Replayed months the buffer ran dry.")
+
+
+def to_gql_plan(state: BufferState) -> SmoothingPlan:
+    plan, replay = state.plan, state.plan.replay
+    return SmoothingPlan(
+        monthly_paycheck=plan.monthly_paycheck,
+        recommended_paycheck=plan.recommended_paycheck,
+        target=plan.target,
+        target_months=plan.target_months,
+        this_month_income=plan.this_month_income,
+        recommended_deposit=plan.recommended_deposit,
+        recommended_withdrawal=plan.recommended_withdrawal,
+        months_to_target=plan.months_to_target,
+        runway_months=plan.runway_months,
+        risk_score=plan.risk_score,
+        history=[
+            SmoothingMonth(
+                month=m.month,
+                income=m.income,
+                paycheck_paid=m.paycheck_paid,
+                deposit=m.deposit,
+                withdrawal=m.withdrawal,
+                balance_after=m.balance_after,
+                shortfall=m.shortfall,
+            )
+            for m in replay.months
+        ],
+        raw_income_cv=replay.raw_income_cv,
+        smoothed_income_cv=replay.paycheck_cv,
+        dry_months=replay.dry_months,
+    )
+
+
+@strawberry.input
+class BufferSettingsInput:
+    target_months: float | None = strawberry.field(
+        default=strawberry.UNSET, description="0.5 to 24; null: as recommended."
+    )
+    paycheck_override: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="null: as recommended."
+    )
+
+
+async def resolve_buffer(info: Info) -> BufferType:
+    return to_gql_buffer(await buffer_state(await info.context.require_user()))
+
+
+async def resolve_smoothing_plan(info: Info) -> SmoothingPlan:
+    return to_gql_plan(await buffer_state(await info.context.require_user()))
+
+
+@strawberry.type
+class BufferQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def buffer(self, info: Info) -> BufferType:
+        return await resolve_buffer(info)
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def smoothing_plan(self, info: Info) -> SmoothingPlan:
+        return await resolve_smoothing_plan(info)
+
+
+@strawberry.type
+class BufferMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Applied once per idempotencyKey: a retry returns the same entry.",
+    )
+    async def deposit_to_buffer(
+        self, info: Info, amount: Decimal, idempotency_key: str, note: str | None = None
+    ) -> BufferEntryType:
+        user = await info.context.require_user()
+        return to_gql_entry(await buffer_service.deposit(user, amount, idempotency_key, note))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Never below zero; applied once per idempotencyKey.",
+    )
+    async def withdraw_from_buffer(
+        self, info: Info, amount: Decimal, idempotency_key: str, note: str | None = None
+    ) -> BufferEntryType:
+        user = await info.context.require_user()
+        return to_gql_entry(await buffer_service.withdraw(user, amount, idempotency_key, note))
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def update_buffer_settings(self, info: Info, input: BufferSettingsInput) -> BufferType:
+        user = await info.context.require_user()
+        await buffer_service.update_settings(user, present_fields(input))
+        return to_gql_buffer(await buffer_state(user))
