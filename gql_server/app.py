@@ -22,7 +22,7 @@ from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
 from gql_server.request_ids import RequestIdMiddleware
 from gql_server.resources import Resources
-from gql_server.services.forecast_pool import ForecastPool, local_executor
+from gql_server.services.forecast_pool import ForecastPool, executor_factory
 from gql_server.services.forecasts import Outlooks
 from gql_server.services.generation import JobRunner
 from gql_server.settings import Settings, load_settings
@@ -31,17 +31,24 @@ logger = logging.getLogger("gql_server")
 
 
 async def healthz(request: Request) -> JSONResponse:
-    if await db.database_is_reachable():
-        return JSONResponse({"status": "ok", "database": "up"})
-    return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    """503 without the database (nothing works); 200 but "degraded" when only the forecast
+    executor is down (the ledger, buffer and accounts still do)."""
+    database = "up" if await db.database_is_reachable() else "down"
+    resources: Resources = request.app.state.resources
+    executor = await resources.outlooks.pool.health()
+    if database == "down":
+        status, code = "unavailable", 503
+    else:
+        status, code = ("ok" if executor == "up" else "degraded"), 200
+    body = {"status": status, "database": database, "forecast_executor": executor}
+    return JSONResponse(body, status_code=code)
 
 
 def build_resources(
     settings: Settings, executor: Callable[[], Executor] | None = None
 ) -> Resources:
     pool = ForecastPool(
-        executor
-        or (lambda: local_executor(settings.forecast_executor, settings.forecast_pool_size)),
+        executor or executor_factory(settings.forecast_executor, settings.forecast_pool_size),
         max_in_flight=settings.forecast_max_in_flight,
         timeout_s=settings.forecast_timeout_s,
     )

@@ -15,7 +15,7 @@ from gql_server.errors import ApiError
 from gql_server.generator.synth import PATTERNS, REFERENCE
 from gql_server.models import GenerationJob, JobStatus
 from gql_server.services import dataset_stats, generation
-from gql_server.services.forecast_pool import ForecastPool, local_executor
+from gql_server.services.forecast_pool import ForecastPool, executor_factory
 from gql_server.services.forecasts import Outlooks
 from gql_server.settings import Settings
 
@@ -40,7 +40,7 @@ async def run_generation(settings: Settings, options: dict[str, Any]) -> None:
         TimeElapsedColumn(),
     )
     pool = ForecastPool(
-        lambda: local_executor(settings.forecast_executor, settings.forecast_pool_size),
+        executor_factory(settings.forecast_executor, settings.forecast_pool_size),
         max_in_flight=settings.forecast_max_in_flight,
         timeout_s=settings.forecast_timeout_s,
     )

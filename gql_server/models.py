@@ -264,3 +264,26 @@ class BufferEntry(Model):
         table = "buffer_entry"
         unique_together = (("buffer_id", "idempotency_key"),)
         indexes = (("buffer_id", "id"),)
+
+
+class Insight(Model):
+    """A plain statement about the user's money with the numbers it rests on, recomputed with
+    the outlook whenever the data behind it changes."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="insights", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=40)
+    severity = fields.CharField(max_length=10)
+    title = fields.CharField(max_length=200)
+    message = fields.CharField(max_length=1000)
+    metrics = fields.JSONField()
+    period_start = fields.DateField(null=True)
+    period_end = fields.DateField(null=True)
+    importance = fields.FloatField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "insight"
+        indexes = (("user_id", "importance"),)

@@ -35,8 +35,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     db_pool_size: int = 10
     forecast_pool_size: int = 2
-    # "process" (a local process pool of FORECAST_POOL_SIZE) or "thread" (for tests and
-    # tiny deployments: fits share the GIL with the server).
+    # "process" (a local process pool of FORECAST_POOL_SIZE), "thread" (for tests and tiny
+    # deployments: fits share the GIL with the server), or a Dask scheduler's address
+    # (tcp://host:8786) to run fits on a cluster (pip install '.[dask]').
     forecast_executor: str = "process"
     forecast_timeout_s: float = 30.0
     # Fits waiting for or in the pool at once, per server process; more wait their turn.
@@ -56,6 +57,8 @@ class Settings:
     # about a second to start, no GIL contention), "thread", or "auto": a thread for jobs of
     # up to AUTO_PROCESS_FROM users, a process above (measured in bench/generator.py).
     generation_workers: str = "auto"
+    # A running job whose heartbeat is older than this lost its server: any process fails it.
+    generation_stale_after: timedelta = timedelta(seconds=30)
     demo_email: str = "demo@gigcash.in"
     demo_password: str = "Chai-and-invoices-2026"  # noqa: S105
 
@@ -85,8 +88,14 @@ class Settings:
             raise SettingsError(
                 "DATABASE_URL must start with sqlite://, postgres:// or postgresql://"
             )
-        if self.forecast_executor not in ("process", "thread"):
-            raise SettingsError("FORECAST_EXECUTOR must be 'process' or 'thread'")
+        if self.forecast_executor not in (
+            "process",
+            "thread",
+        ) and not self.forecast_executor.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise SettingsError(
+                "FORECAST_EXECUTOR must be 'process', 'thread' or a Dask scheduler address "
+                "such as tcp://scheduler:8786"
+            )
         if self.generation_workers not in ("auto", "process", "thread"):
             raise SettingsError("GENERATION_WORKERS must be 'auto', 'process' or 'thread'")
         for name in (
@@ -146,6 +155,13 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
                 "GENERATION_CHUNK_USERS", cast=int, default=defaults.generation_chunk_users
             ),
             generation_workers=config("GENERATION_WORKERS", default=defaults.generation_workers),
+            generation_stale_after=timedelta(
+                seconds=config(
+                    "GENERATION_STALE_SECONDS",
+                    cast=float,
+                    default=defaults.generation_stale_after.total_seconds(),
+                )
+            ),
             login_attempts_per_address=config(
                 "LOGIN_ATTEMPTS_PER_ADDRESS", cast=int, default=defaults.login_attempts_per_address
             ),

@@ -1,31 +1,63 @@
 """The forecast pool: where outlooks are computed, never on the event loop.
 
-An injected `concurrent.futures.Executor` (a local process pool by default; a Dask client's
-executor can stand in for a fleet) behind a bounded number of fits in flight and a time limit
-per fit. A broken pool (a worker killed) is rebuilt and the request gets a coded error.
+An injected `concurrent.futures.Executor` behind a bounded number of fits in flight and a time
+limit per fit: a local process pool by default, a thread pool for tests, or a Dask cluster's
+executor (`FORECAST_EXECUTOR=tcp://scheduler:8786`, `distributed.Client(...).get_executor()`),
+so the service code is the same on one machine and on a fleet. A broken pool (a worker killed)
+is rebuilt and the request gets a coded error; an unreachable scheduler is reported, never
+silently replaced by the local pool.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from gql_server.errors import ServiceUnavailable
+from gql_server.worker_processes import process_pool
 
 logger = logging.getLogger("gql_server.forecast_pool")
 T = TypeVar("T")
+DASK_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://")
+DASK_CONNECT_TIMEOUT_S = 5
+
+
+def is_dask_address(kind: str) -> bool:
+    return kind.startswith(DASK_SCHEMES)
 
 
 def local_executor(kind: str, size: int) -> Executor:
     if kind == "thread":
         return ThreadPoolExecutor(max_workers=size, thread_name_prefix="forecast")
-    # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
-    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+    return process_pool(size)
+
+
+def dask_executor(address: str) -> Executor:
+    """A `concurrent.futures` executor on a Dask cluster. Blocking: call it off the loop."""
+    try:
+        from distributed import Client  # optional extra: pip install .[dask]
+    except ImportError:
+        raise ServiceUnavailable(
+            "FORECAST_EXECUTOR names a Dask scheduler, but `distributed` is not installed "
+            "(pip install '.[dask]')"
+        ) from None
+    try:
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ServiceUnavailable(
+            f"the forecast cluster at {address} cannot be reached; try again later"
+        ) from exc
+    return client.get_executor()
+
+
+def executor_factory(kind: str, size: int) -> Callable[[], Executor]:
+    if is_dask_address(kind):
+        return lambda: dask_executor(kind)
+    return lambda: local_executor(kind, size)
 
 
 class ForecastPool:
@@ -38,20 +70,32 @@ class ForecastPool:
     ) -> None:
         self._make_executor = make_executor
         self._executor: Executor | None = None
+        self._creating = asyncio.Lock()
         self._slots = asyncio.Semaphore(max_in_flight)
         self.max_in_flight = max_in_flight
         self.timeout_s = timeout_s
 
-    @property
-    def executor(self) -> Executor:
-        if self._executor is None:
-            self._executor = self._make_executor()
-        return self._executor
+    async def executor(self) -> Executor:
+        """The executor, made on first use in a thread (connecting to a cluster blocks)."""
+        async with self._creating:
+            if self._executor is None:
+                self._executor = await asyncio.to_thread(self._make_executor)
+            return self._executor
+
+    async def health(self) -> str:
+        """ "up" or "down" (a local pool is up once made; a cluster when it answers)."""
+        if self._executor is not None:
+            return "up"
+        try:
+            await self.executor()
+        except ServiceUnavailable:
+            return "down"
+        return "up"
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` in the pool; raise ServiceUnavailable when it cannot."""
         async with self._slots:
-            executor = self.executor
+            executor = await self.executor()
             try:
                 future = executor.submit(function, *args)
                 return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
@@ -72,6 +116,12 @@ class ForecastPool:
             broken.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        client = getattr(executor, "_client", None)
+        if client is None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        else:  # a Dask executor: its fits belong to the cluster; close our connection
+            executor.shutdown(wait=False)
+            client.close()

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import os
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,13 +28,15 @@ from gql_server.models import GenerationJob, JobStatus, User
 from gql_server.services.forecasts import Outlooks
 from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.settings import Settings
+from gql_server.worker_processes import process_pool
 
 logger = logging.getLogger("gql_server.generation")
 
 MIN_DAYS, MAX_DAYS = 30, 3650
-HEARTBEAT_EVERY = timedelta(seconds=5)
 # A running job whose heartbeat is older than this has lost its runner.
 STALE_AFTER = timedelta(seconds=30)
+# Runners beat this many times within STALE_AFTER, so one late beat is not a death.
+BEATS_PER_STALE = 5
 # Below this many users a worker process costs more to start than it saves.
 AUTO_PROCESS_FROM = 200
 ACTIVE = (JobStatus.PENDING, JobStatus.RUNNING)
@@ -154,10 +155,12 @@ async def request_cancel(job_id: str | int) -> GenerationJob:
     return await get_job(job.id)
 
 
-async def fail_abandoned_jobs(now: datetime | None = None) -> int:
+async def fail_abandoned_jobs(
+    now: datetime | None = None, stale_after: timedelta = STALE_AFTER
+) -> int:
     """Fail jobs whose runner stopped beating (process killed, machine lost)."""
     now = now or datetime.now(UTC)
-    stale = now - STALE_AFTER
+    stale = now - stale_after
     failed = await GenerationJob.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale).update(
         status=JobStatus.FAILED,
         finished_at=now,
@@ -176,8 +179,7 @@ def make_executor(settings: Settings, users: int) -> Executor:
         mode = "process" if users > AUTO_PROCESS_FROM else "thread"
     if mode == "thread":
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="generator")
-    # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return process_pool(1)
 
 
 async def run_job(
@@ -195,7 +197,7 @@ async def run_job(
     )
     if not claimed:
         return await get_job(job_id)
-    heart = asyncio.create_task(_beat(job_id))
+    heart = asyncio.create_task(_beat(job_id, settings.generation_stale_after / BEATS_PER_STALE))
     try:
         job = await get_job(job_id)
         completed = await _write_all_chunks(job, settings, executor, on_progress) and (
@@ -324,9 +326,9 @@ async def _finish(job_id: int, status: JobStatus, error: str | None) -> None:
     )
 
 
-async def _beat(job_id: int) -> None:
+async def _beat(job_id: int, every: timedelta) -> None:
     while True:
-        await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
+        await asyncio.sleep(every.total_seconds())
         with contextlib.suppress(Exception):
             await GenerationJob.filter(id=job_id, status=JobStatus.RUNNING).update(
                 heartbeat_at=datetime.now(UTC)
@@ -354,11 +356,13 @@ class JobRunner:
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
 
-    async def sweep_forever(self, every: timedelta = STALE_AFTER) -> None:
+    async def sweep_forever(self) -> None:
+        """At start-up and then every STALE_AFTER: fail the jobs whose runner died."""
+        stale_after = self.settings.generation_stale_after
         while True:
             with contextlib.suppress(Exception):
-                await fail_abandoned_jobs()
-            await asyncio.sleep(every.total_seconds())
+                await fail_abandoned_jobs(stale_after=stale_after)
+            await asyncio.sleep(stale_after.total_seconds())
 
     async def shutdown(self) -> None:
         for task in list(self._tasks):

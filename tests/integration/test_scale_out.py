@@ -1,0 +1,215 @@
+"""Several server processes on one PostgreSQL: what they must agree on lives in the database.
+
+Real `gql-server serve` processes on their own ports, driven over HTTP like a load balancer
+would spread clients over them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.conftest import STRONG_PASSWORD
+
+LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
+REGISTER = """mutation($i: RegisterInput!) { register(input: $i) { accessToken } }"""
+ME = "{ me { email } }"
+DEPOSIT = """mutation($k: String!) { depositToBuffer(amount: "250.00", idempotencyKey: $k) {
+  id balanceAfter } }"""
+START = """mutation($i: GenerateDatasetInput!) { generateDataset(input: $i) { id status } }"""
+FOLLOW = "query($id: ID!) { generationJob(id: $id) { status usersDone error } }"
+CANCEL = "mutation($id: ID!) { cancelGenerationJob(id: $id) { status cancelRequested } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `gql-server serve` process."""
+
+    def __init__(self, database_url: str, workdir: Path, **env: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gql_server", "serve", "--port", str(self.port)],
+            env={
+                **os.environ,
+                "APP_ENV": "test",
+                "DATABASE_URL": database_url,
+                "JWT_SECRET": "scale-out-secret-" + "s" * 40,
+                "FORECAST_EXECUTOR": "thread",
+                **env,
+            },
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start")
+
+    def post(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        response = httpx.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+            timeout=30,
+        )
+        return response.json()
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+
+
+def _code(body: dict) -> str | None:
+    return body["errors"][0]["extensions"]["code"] if body.get("errors") else None
+
+
+@pytest.fixture
+def servers(postgres_url: str, app_client, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    """Two servers on the test database (emptied by app_client)."""
+    a = Server(postgres_url, tmp_path, GENERATION_CHUNK_USERS="2")
+    b = Server(postgres_url, tmp_path, GENERATION_CHUNK_USERS="2")
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+def _register(server: Server, email: str = "asha@example.in") -> str:
+    body = server.post(
+        REGISTER, {"i": {"email": email, "password": STRONG_PASSWORD, "fullName": "Asha"}}
+    )
+    return body["data"]["register"]["accessToken"]
+
+
+async def _make_admin(postgres_url: str, email: str) -> None:
+    connection = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+    try:
+        await connection.execute("UPDATE app_user SET role = 'admin' WHERE email = $1", email)
+    finally:
+        await connection.close()
+
+
+async def test_wrong_passwords_spread_over_two_servers_are_counted_together(servers) -> None:
+    a, b = servers
+    _register(a)
+    codes = [
+        _code((a if i % 2 else b).post(LOGIN, {"e": "asha@example.in", "p": f"Wrong-{i}-xyzw"}))
+        for i in range(25)
+    ]
+    # Ten attempts per account in the window, whichever server takes them.
+    assert codes[:10] == ["UNAUTHENTICATED"] * 10
+    assert codes[10:] == ["RATE_LIMITED"] * 15
+
+
+async def test_a_token_revoked_on_one_server_is_refused_by_the_other(servers) -> None:
+    a, b = servers
+    token = _register(a)
+    assert b.post(ME, token=token)["data"]["me"]["email"] == "asha@example.in"
+    assert a.post("mutation { logout }", token=token)["data"]["logout"] is True
+    assert _code(b.post(ME, token=token)) == "UNAUTHENTICATED"
+
+
+async def test_an_idempotency_key_sent_to_both_servers_applies_once(servers) -> None:
+    a, b = servers
+    token = _register(a)
+    bodies = await asyncio.gather(
+        *(
+            asyncio.to_thread(server.post, DEPOSIT, {"k": "pay-day"}, token)
+            for server in (a, b, a, b)
+        )
+    )
+    ids = {body["data"]["depositToBuffer"]["id"] for body in bodies}
+    assert len(ids) == 1
+    balance = b.post("{ buffer { balance entries { totalCount } } }", token=token)["data"]
+    assert Decimal(balance["buffer"]["balance"]) == Decimal("250.00")
+    assert balance["buffer"]["entries"]["totalCount"] == 1
+
+
+async def test_a_job_started_on_one_server_is_followed_and_cancelled_on_the_other(
+    servers, postgres_url: str
+) -> None:
+    a, b = servers
+    token = _register(a, "ops@example.in")
+    await _make_admin(postgres_url, "ops@example.in")
+    job = a.post(
+        START, {"i": {"users": 300, "days": 365, "seed": "5", "password": STRONG_PASSWORD}}, token
+    )["data"]["generateDataset"]
+    while b.post(FOLLOW, {"id": job["id"]}, token)["data"]["generationJob"]["usersDone"] < 2:
+        await asyncio.sleep(0.05)
+
+    cancelled = b.post(CANCEL, {"id": job["id"]}, token)["data"]["cancelGenerationJob"]
+    for _ in range(200):
+        seen = b.post(FOLLOW, {"id": job["id"]}, token)["data"]["generationJob"]
+        if seen["status"] != "RUNNING":
+            break
+        await asyncio.sleep(0.05)
+
+    assert cancelled["cancelRequested"] is True
+    assert seen["status"] == "CANCELLED"
+    assert seen["usersDone"] < 300
+
+
+async def test_a_killed_servers_job_is_failed_by_the_next_one_with_nothing_half_written(
+    postgres_url: str, app_client, tmp_path: Path
+) -> None:
+    env = {"GENERATION_CHUNK_USERS": "2", "GENERATION_STALE_SECONDS": "2"}
+    doomed = Server(postgres_url, tmp_path, **env)
+    token = _register(doomed, "ops@example.in")
+    await _make_admin(postgres_url, "ops@example.in")
+    job = doomed.post(
+        START, {"i": {"users": 400, "days": 365, "seed": "6", "password": STRONG_PASSWORD}}, token
+    )["data"]
+    job_id = job["generateDataset"]["id"]
+    while doomed.post(FOLLOW, {"id": job_id}, token)["data"]["generationJob"]["usersDone"] < 2:
+        await asyncio.sleep(0.05)
+
+    doomed.stop(signal.SIGKILL)  # no shutdown handler runs
+    await asyncio.sleep(2.5)  # past the heartbeat timeout
+    successor = Server(postgres_url, tmp_path, **env)
+    try:
+        for _ in range(100):
+            seen = successor.post(FOLLOW, {"id": job_id}, token)["data"]["generationJob"]
+            if seen["status"] == "FAILED":
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        successor.stop()
+
+    assert seen["status"] == "FAILED"
+    assert "no heartbeat" in seen["error"]
+    connection = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+    try:
+        users = await connection.fetch(
+            "SELECT u.id, COUNT(t.id) AS n FROM app_user u LEFT JOIN ledger_transaction t "
+            "ON t.user_id = u.id WHERE u.generation_job_id = $1 GROUP BY u.id",
+            int(job_id),
+        )
+    finally:
+        await connection.close()
+    assert len(users) >= 2
+    assert all(row["n"] > 0 for row in users)  # every user written is whole
