@@ -1,16 +1,30 @@
-"""A user's outlook: the named features, the forecast of each horizon and its risk, computed
-together from one ledger (this is what a forecast worker runs)."""
+"""A user's outlook: the named features, the forecast of each horizon and its risk, and the
+insights they support, computed together from one ledger (this is what a forecast worker
+runs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 
 from gql_server.core.features import compute_features
 from gql_server.core.forecasting import HORIZONS, ForecastResult, forecast
+from gql_server.core.insights import Insight, InsightContext, generate_insights
 from gql_server.core.risk import RiskAssessment, assess_risk
 from gql_server.core.series import Ledger, daily_series
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What the insights need beside the ledger: names and the buffer's state."""
+
+    merchants: np.ndarray | None = None  # one per ledger row
+    source_names: dict[int, str] = field(default_factory=dict)
+    buffer_balance: Decimal | None = None
+    buffer_target: Decimal | None = None
+    monthly_paycheck: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -18,6 +32,7 @@ class Outlook:
     features: dict[str, float | None]
     forecast: ForecastResult
     risks: tuple[RiskAssessment, ...]  # one per horizon, in the order of forecast.horizons
+    insights: tuple[Insight, ...] = ()  # most important first
 
 
 def compute_outlook(
@@ -27,10 +42,11 @@ def compute_outlook(
     horizons: tuple[int, ...] = HORIZONS,
     scheduled_net: np.ndarray | None = None,
     time_budget_s: float = 2.0,
+    surroundings: Surroundings | None = None,
 ) -> Outlook:
     """Features of the history, then simulated forecasts; each horizon's risk combines its
     shortfall probability with the runway, the volatility and the trend of income
-    (see `risk.assess_risk`)."""
+    (see `risk.assess_risk`); then the insight rules over all of it."""
     series = daily_series(ledger)
     features = compute_features(ledger, series)
     result = forecast(
@@ -49,4 +65,18 @@ def compute_outlook(
         )
         for h in result.horizons
     )
-    return Outlook(features=features, forecast=result, risks=risks)
+    around = surroundings or Surroundings()
+    insights = generate_insights(
+        InsightContext(
+            ledger=ledger,
+            series=series,
+            features=features,
+            forecast=result,
+            source_names=around.source_names,
+            buffer_balance=around.buffer_balance,
+            buffer_target=around.buffer_target,
+            monthly_paycheck=around.monthly_paycheck,
+            merchants=around.merchants,
+        )
+    )
+    return Outlook(features=features, forecast=result, risks=risks, insights=tuple(insights))

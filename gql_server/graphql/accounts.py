@@ -23,6 +23,7 @@ from gql_server.graphql.forecasts import (
     resolve_forecasts,
 )
 from gql_server.graphql.income_sources import IncomeSourceType, resolve_income_sources
+from gql_server.graphql.insights import Insight, resolve_insights
 from gql_server.graphql.ledger import TransactionFilter, TransactionType, resolve_transactions
 from gql_server.graphql.pagination import Connection
 from gql_server.graphql.permissions import IsAuthenticated
@@ -86,6 +87,11 @@ class UserType:
     async def smoothing_plan(self, info: Info) -> SmoothingPlan:
         await self._require_self(info)
         return await resolve_smoothing_plan(info)
+
+    @strawberry.field(description="Most important first.")
+    async def insights(self, info: Info, first: int = 10) -> list[Insight]:
+        await self._require_self(info)
+        return await resolve_insights(info, first)
 
     async def _require_self(self, info: Info) -> None:
         # A User object is only ever handed to its owner; this keeps it that way.

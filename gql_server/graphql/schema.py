@@ -29,6 +29,7 @@ from gql_server.graphql.generation import (
     GenerationSubscriptions,
 )
 from gql_server.graphql.income_sources import IncomeSourceMutations, IncomeSourceQueries
+from gql_server.graphql.insights import InsightQueries
 from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
 from gql_server.settings import Settings
 
@@ -40,6 +41,7 @@ class Query(
     IncomeSourceQueries,
     ForecastQueries,
     BufferQueries,
+    InsightQueries,
     GenerationQueries,
 ):
     pass

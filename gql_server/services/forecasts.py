@@ -13,27 +13,35 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from tortoise.transactions import in_transaction
 
 from gql_server import db
 from gql_server.core.features import FEATURES
 from gql_server.core.forecasting import HORIZONS
-from gql_server.core.outlook import Outlook, compute_outlook
+from gql_server.core.insights import Insight as CoreInsight
+from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
 from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput
-from gql_server.models import User, UserForecast
+from gql_server.models import IncomeSource, Insight, User, UserForecast
 from gql_server.services.forecast_pool import ForecastPool
+from gql_server.services.smoothing import buffer_state
 from gql_server.services.validation import local_today
 
 # Bump when the models change, so stored outlooks are recomputed.
 MODEL_VERSION = "2026-11-25.1"
 CENT = Decimal("0.01")
 
+# The ledger's shape and the buffer's state (the insights read both); a buffer not created
+# yet reads like the empty one it will be.
 _FINGERPRINT = """
-SELECT COUNT(*) AS n, MAX(id) AS last_id, MAX(updated_at) AS last_change
+SELECT COUNT(*) AS n, MAX(id) AS last_id, MAX(updated_at) AS last_change,
+       COALESCE((SELECT balance || '|' || COALESCE(target_months, -1) || '|'
+                        || COALESCE(paycheck_override, -1) FROM buffer WHERE user_id = $1),
+                '0.00|-1|-1') AS buffer
   FROM ledger_transaction WHERE user_id = $1
 """
 _LEDGER = """
-SELECT occurred_at, amount, direction, category, income_source_id, balance_after
+SELECT occurred_at, amount, direction, category, merchant, income_source_id, balance_after
   FROM ledger_transaction WHERE user_id = $1 ORDER BY occurred_at, id
 """
 
@@ -73,17 +81,22 @@ async def ledger_fingerprint(user: User, as_of: date) -> str:
     row = (await db.fetch_rows(_FINGERPRINT, user.id))[0]
     raw = (
         f"{MODEL_VERSION}|{as_of}|{user.opening_balance}|{user.timezone}|"
-        f"{row['n']}|{row['last_id']}|{row['last_change']}"
+        f"{row['n']}|{row['last_id']}|{row['last_change']}|{row['buffer']}"
     )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 async def load_ledger(user: User, as_of: date) -> Ledger:
+    return (await _load_ledger_and_merchants(user, as_of))[0]
+
+
+async def _load_ledger_and_merchants(user: User, as_of: date) -> tuple[Ledger, np.ndarray]:
     rows = await db.fetch_rows(_LEDGER, user.id)
     moments = [row["occurred_at"] for row in rows]
     if moments and isinstance(moments[0], str):  # SQLite hands back text
         moments = [datetime.fromisoformat(m) for m in moments]
     utc = [m.astimezone(UTC).replace(tzinfo=None) for m in moments]
+    merchants = np.array([row["merchant"] for row in rows], dtype=object)
     return Ledger(
         occurred_at=np.array(utc, dtype="datetime64[s]"),
         amount=np.array([float(row["amount"]) for row in rows], dtype=np.float64),
@@ -94,7 +107,7 @@ async def load_ledger(user: User, as_of: date) -> Ledger:
         opening_balance=float(user.opening_balance),
         timezone=user.timezone,
         as_of=as_of,
-    )
+    ), merchants
 
 
 def _stored_horizons(outlook: Outlook) -> list[dict[str, Any]]:
@@ -144,13 +157,48 @@ def horizon_view(stored: UserForecast, horizon_days: int) -> HorizonView:
     )
 
 
+def _insight_row(user_id: int, insight: CoreInsight, made_at: datetime) -> Insight:
+    return Insight(
+        user_id=user_id,
+        kind=insight.kind[:40],
+        severity=insight.severity.value,
+        title=insight.title[:200],
+        message=insight.message[:1000],
+        metrics=insight.metrics,
+        period_start=insight.period_start,
+        period_end=insight.period_end,
+        importance=insight.importance,
+        created_at=made_at,
+    )
+
+
+async def list_insights(outlooks: Outlooks, user: User, first: int) -> list[Insight]:
+    """The most important first, fresh for the user's current data."""
+    if not 1 <= first <= 50:
+        raise BadUserInput("first must be between 1 and 50", field="first")
+    await outlooks.get(user)
+    return await Insight.filter(user_id=user.id).order_by("-importance", "id").limit(first)
+
+
 def feature_values(stored: UserForecast) -> list[tuple[str, float | None, str]]:
     return [(spec.name, stored.features.get(spec.name), spec.description) for spec in FEATURES]
 
 
-def _compute(ledger: Ledger, seed: int) -> Outlook:
+def _compute(ledger: Ledger, seed: int, surroundings: Surroundings) -> Outlook:
     """Runs in a pool worker."""
-    return compute_outlook(ledger, seed=seed)
+    return compute_outlook(ledger, seed=seed, surroundings=surroundings)
+
+
+async def _surroundings(user: User, merchants: np.ndarray) -> Surroundings:
+    state = await buffer_state(user)
+    names = dict(await IncomeSource.filter(user_id=user.id).values_list("id", "name"))
+    return Surroundings(
+        merchants=merchants,
+        source_names=names,
+        buffer_balance=state.buffer.balance,
+        buffer_target=state.plan.target,
+        monthly_paycheck=state.plan.monthly_paycheck,
+    )
 
 
 class Outlooks:
@@ -177,8 +225,9 @@ class Outlooks:
         return await asyncio.shield(task)
 
     async def _compute_and_store(self, user: User, as_of: date, fingerprint: str) -> UserForecast:
-        ledger = await load_ledger(user, as_of)
-        outlook = await self.pool.run(_compute, ledger, user.id)
+        ledger, merchants = await _load_ledger_and_merchants(user, as_of)
+        surroundings = await _surroundings(user, merchants)
+        outlook = await self.pool.run(_compute, ledger, user.id, surroundings)
         values = {
             "fingerprint": fingerprint,
             "as_of": as_of,
@@ -191,7 +240,18 @@ class Outlooks:
             "horizons": _stored_horizons(outlook),
             "generated_at": datetime.now(UTC),
         }
-        stored, _ = await UserForecast.update_or_create(defaults=values, user_id=user.id)
+        async with in_transaction() as connection:
+            stored, _ = await UserForecast.update_or_create(
+                defaults=values, user_id=user.id, using_db=connection
+            )
+            await Insight.filter(user_id=user.id).using_db(connection).delete()
+            await Insight.bulk_create(
+                [
+                    _insight_row(user.id, insight, values["generated_at"])
+                    for insight in outlook.insights
+                ],
+                using_db=connection,
+            )
         return stored
 
     async def refresh_many(

@@ -1,0 +1,74 @@
+"""Insights in GraphQL: plain statements with the numbers they rest on, most important first."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gql_server import models
+from gql_server.graphql.context import Info
+from gql_server.graphql.permissions import IsAuthenticated
+from gql_server.services.forecasts import list_insights
+
+
+@strawberry.enum
+class Severity(Enum):
+    POSITIVE = "POSITIVE"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+
+
+@strawberry.type
+class InsightPeriod:
+    start: date
+    end: date
+
+
+@strawberry.type
+class Insight:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="income_trend, seasonality, upcoming_shortfall...")
+    severity: Severity
+    title: str
+    message: str = strawberry.field(description="Amounts the Indian way: ₹1,07,954.")
+    metrics: JSON = strawberry.field(description="The numbers the statement rests on.")
+    period: InsightPeriod | None = strawberry.field(description="The time it speaks of.")
+    created_at: datetime
+
+
+def to_gql_insight(row: models.Insight) -> Insight:
+    period = (
+        InsightPeriod(start=row.period_start, end=row.period_end)
+        if row.period_start and row.period_end
+        else None
+    )
+    return Insight(
+        id=strawberry.ID(str(row.id)),
+        kind=row.kind,
+        severity=Severity(row.severity),
+        title=row.title,
+        message=row.message,
+        metrics=row.metrics,
+        period=period,
+        created_at=row.created_at,
+    )
+
+
+async def resolve_insights(info: Info, first: int) -> list[Insight]:
+    user = await info.context.require_user()
+    rows = await list_insights(info.context.outlooks, user, first)
+    return [to_gql_insight(row) for row in rows]
+
+
+@strawberry.type
+class InsightQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Most important first; recomputed when the data behind them changes.",
+    )
+    async def insights(self, info: Info, first: int = 10) -> list[Insight]:
+        return await resolve_insights(info, first)
