@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -223,7 +224,7 @@ async def run_job(
         )
     except Exception as exc:
         logger.exception("generation job %s failed", job_id)
-        await _finish(job_id, JobStatus.FAILED, f"failed: {type(exc).__name__}")
+        await _record_failure(job_id, exc)
     finally:
         heart.cancel()
     return await get_job(job_id)
@@ -304,6 +305,24 @@ async def _compute_outlooks(
     )
     # Stopping early only happens on a cancel request.
     return done == len(user_ids)
+
+
+async def _record_failure(job_id: int, exc: Exception) -> None:
+    """Mark the job FAILED with a reason; if the database itself is gone, keep trying for a
+    while (the sweep fails the job later if it never comes back)."""
+    lost = isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError)
+    reason = (
+        f"lost the database connection while writing ({type(exc).__name__}); "
+        "users written before were kept whole"
+        if lost
+        else f"failed: {type(exc).__name__}; users written before were kept whole"
+    )
+    for attempt in range(5):
+        try:
+            await _finish(job_id, JobStatus.FAILED, reason)
+            return
+        except Exception:
+            await asyncio.sleep(0.5 * 2**attempt)
 
 
 async def _cancelled(job_id: int) -> bool:

@@ -213,3 +213,43 @@ async def test_a_killed_servers_job_is_failed_by_the_next_one_with_nothing_half_
         await connection.close()
     assert len(users) >= 2
     assert all(row["n"] > 0 for row in users)  # every user written is whole
+
+
+async def test_the_database_going_away_mid_job_fails_it_with_a_reason(
+    servers, postgres_url: str
+) -> None:
+    a, _ = servers
+    token = _register(a, "ops@example.in")
+    await _make_admin(postgres_url, "ops@example.in")
+    job_id = a.post(
+        START, {"i": {"users": 400, "days": 365, "seed": "8", "password": STRONG_PASSWORD}}, token
+    )["data"]["generateDataset"]["id"]
+    while a.post(FOLLOW, {"id": job_id}, token)["data"]["generationJob"]["usersDone"] < 2:
+        await asyncio.sleep(0.05)
+
+    connection = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+    try:
+        # Every other connection to the database dies, the job's among them.
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for _ in range(100):
+            seen = await connection.fetchrow(
+                "SELECT status, error, users_done FROM generation_job WHERE id = $1", int(job_id)
+            )
+            if seen["status"] != "running":
+                break
+            await asyncio.sleep(0.1)
+        users = await connection.fetch(
+            "SELECT u.id, COUNT(t.id) AS n FROM app_user u LEFT JOIN ledger_transaction t "
+            "ON t.user_id = u.id WHERE u.generation_job_id = $1 GROUP BY u.id",
+            int(job_id),
+        )
+    finally:
+        await connection.close()
+
+    assert seen["status"] == "failed"
+    assert "database connection" in seen["error"]
+    assert len(users) == seen["users_done"]
+    assert all(row["n"] > 0 for row in users)
