@@ -24,12 +24,11 @@ from asgi_lifespan import LifespanManager
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import scratch_database
+from bench.common import generate_users, scratch_database
 from gql_server.app import create_app
 from gql_server.core.smoothing import replay
 from gql_server.generator.synth import PATTERNS
 from gql_server.models import User
-from gql_server.services import generation
 from gql_server.services.smoothing import month_flows
 from gql_server.settings import Settings
 
@@ -151,16 +150,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         app = create_app(settings)
         async with LifespanManager(app) as manager:
-            request = generation.DatasetRequest(
-                users=args.users, days=720, seed=42, password=PASSWORD
-            )
-            job = await generation.create_job(request, settings, requested_by=None)
-            executor = generation.make_executor(settings, args.users)
-            try:
-                await generation.run_job(job.id, settings, executor)
-            finally:
-                executor.shutdown()
-            users = await User.filter(generation_job_id=job.id).order_by("id")
+            users = await generate_users(settings, args.users, PASSWORD)
             console.print(await smoothing_table(users))
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://b") as client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,6 +13,9 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from gql_server import db
+from gql_server.models import User
+from gql_server.services import generation
+from gql_server.settings import Settings
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -49,3 +53,21 @@ def summary(samples: list[float]) -> tuple[float, float, float]:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return statistics.median(ordered), p99, 1000 / statistics.mean(ordered)
+
+
+async def generate_users(settings: Settings, users: int, password: str) -> list[User]:
+    """Write `users` generated users (720 days, seed 42) through a job, rows only."""
+    request = generation.DatasetRequest(users=users, days=720, seed=42, password=password)
+    job = await generation.create_job(request, settings, requested_by=None)
+    executor = generation.make_executor(settings, users)
+    try:
+        await generation.run_job(job.id, settings, executor)
+    finally:
+        executor.shutdown()
+    return await User.filter(generation_job_id=job.id).order_by("id")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -25,13 +25,12 @@ from asgi_lifespan import LifespanManager
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import scratch_database, summary
+from bench.common import generate_users, scratch_database, summary
 from gql_server.app import create_app
 from gql_server.core.outlook import compute_outlook
 from gql_server.core.series import Ledger, local_days
 from gql_server.generator.synth import PATTERNS
 from gql_server.models import User, UserForecast
-from gql_server.services import generation
 from gql_server.services.forecasts import load_ledger
 from gql_server.services.validation import local_today
 from gql_server.settings import Settings
@@ -44,14 +43,7 @@ console = Console()
 
 
 async def seed_users(settings: Settings, users: int) -> list[User]:
-    request = generation.DatasetRequest(users=users, days=720, seed=42, password=PASSWORD)
-    job = await generation.create_job(request, settings, requested_by=None)
-    executor = generation.make_executor(settings, users)
-    try:
-        await generation.run_job(job.id, settings, executor)  # rows only: no outlooks yet
-    finally:
-        executor.shutdown()
-    return await User.filter(generation_job_id=job.id).order_by("id")
+    return await generate_users(settings, users, PASSWORD)  # rows only: no outlooks yet
 
 
 def truncated(ledger: Ledger, days_back: int) -> tuple[Ledger, float]:

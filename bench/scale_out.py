@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,10 +25,9 @@ from distributed import LocalCluster
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import scratch_database
+from bench.common import free_port, generate_users, scratch_database
 from gql_server import db
 from gql_server.models import User
-from gql_server.services import generation
 from gql_server.services.forecast_pool import ForecastPool, dask_executor, local_executor
 from gql_server.services.forecasts import Outlooks
 from gql_server.settings import Settings
@@ -49,14 +47,8 @@ async def batch_rate(users: list[User], pool: ForecastPool) -> float:
     return len(users) / (time.perf_counter() - started)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def api_rate(url: str, workers: int, seconds: float, clients: int, email: str) -> tuple:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -128,16 +120,7 @@ async def main(args: argparse.Namespace) -> None:
         settings = replace(Settings(app_env="test", database_url=url))
         await db.open_database(url, 4)
         try:
-            request = generation.DatasetRequest(
-                users=args.users, days=720, seed=42, password=PASSWORD
-            )
-            job = await generation.create_job(request, settings, requested_by=None)
-            executor = generation.make_executor(settings, args.users)
-            try:
-                await generation.run_job(job.id, settings, executor)
-            finally:
-                executor.shutdown()
-            users = await User.filter(generation_job_id=job.id).order_by("id")
+            users = await generate_users(settings, args.users, PASSWORD)
             local = ForecastPool(
                 lambda: local_executor("process", 2), max_in_flight=8, timeout_s=120
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -177,6 +178,12 @@ def anyio_backend() -> str:
 @pytest.fixture
 def production_settings(settings: Settings) -> Iterator[Settings]:
     return replace(settings, app_env="production")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["postgres", "sqlite"], indirect=True)

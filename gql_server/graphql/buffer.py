@@ -59,20 +59,14 @@ class BufferType:
     ) -> Connection[BufferEntryType]:
         user = await info.context.require_user()
         page = await buffer_service.list_entries(user, first, after)
-        buffer_id = page.items[0].buffer_id if page.items else None
         return Connection(
             edges=[
                 Edge(cursor=buffer_service.encode_cursor(e.id), node=to_gql_entry(e))
                 for e in page.items
             ],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-            count=lambda: _count_entries(user, buffer_id),
+            count=lambda: buffer_service.count_entries(user),
         )
-
-
-async def _count_entries(user: models.User, buffer_id: int | None) -> int:
-    buffer = await buffer_service.get_buffer(user)
-    return await models.BufferEntry.filter(buffer_id=buffer.id).count()
 
 
 def to_gql_buffer(state: BufferState) -> BufferType:

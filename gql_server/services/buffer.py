@@ -69,6 +69,11 @@ async def list_entries(user: User, first: int = 20, after: str | None = None) ->
     return EntryPage(items=rows[:first], has_next_page=len(rows) > first)
 
 
+async def count_entries(user: User) -> int:
+    buffer = await get_buffer(user)
+    return await BufferEntry.filter(buffer_id=buffer.id).count()
+
+
 def _key(value: str) -> str:
     key = value.strip()
     if not key:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import STRONG_PASSWORD
+from tests.conftest import STRONG_PASSWORD, free_port
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) { accessToken } }"""
@@ -33,17 +32,11 @@ FOLLOW = "query($id: ID!) { generationJob(id: $id) { status usersDone error } }"
 CANCEL = "mutation($id: ID!) { cancelGenerationJob(id: $id) { status cancelRequested } }"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """One `gql-server serve` process."""
 
     def __init__(self, database_url: str, workdir: Path, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gql_server", "serve", "--port", str(self.port)],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,15 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import STRONG_PASSWORD
+from tests.conftest import STRONG_PASSWORD, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_seed_script_generates_through_the_api(tmp_path: Path) -> None:
@@ -32,7 +25,7 @@ def test_seed_script_generates_through_the_api(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port)],
         env=env,
