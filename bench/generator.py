@@ -31,8 +31,6 @@ from gql_server import db
 from gql_server.generator.payloads import ChunkRequest, build_chunk
 from gql_server.generator.writers import reserve_ids, write_chunk
 from gql_server.services import generation
-from gql_server.services.forecast_pool import ForecastPool, local_executor
-from gql_server.services.forecasts import Outlooks
 from gql_server.settings import Settings
 
 PASSWORD = "Bench-generated-users-2026"  # noqa: S105 - throwaway users
@@ -44,28 +42,39 @@ def _peak_mb() -> float:
     return (own + children) / 1024
 
 
+def _outlooks(settings: Settings):
+    """The forecast stack, imported only for the whole run: it is heavy, and its memory would
+    be charged to the rows-only scenarios."""
+    from gql_server.services.forecast_pool import ForecastPool, local_executor
+    from gql_server.services.forecasts import Outlooks
+
+    return Outlooks(
+        ForecastPool(
+            lambda: local_executor("process", settings.forecast_pool_size),
+            max_in_flight=settings.forecast_max_in_flight,
+            timeout_s=settings.forecast_timeout_s,
+        )
+    )
+
+
 async def run_job(users: int, workers: str, whole: bool = False) -> dict:
     """A generation job; `whole` also computes what each user sees (buffer, features,
     forecasts, risk, insights) with the forecast pool at its default 2 processes."""
     async with scratch_database() as url:
         settings = replace(Settings(app_env="test", database_url=url), generation_workers=workers)
         await db.open_database(url, 4)
-        pool = ForecastPool(
-            lambda: local_executor("process", settings.forecast_pool_size),
-            max_in_flight=settings.forecast_max_in_flight,
-            timeout_s=settings.forecast_timeout_s,
-        )
+        outlooks = _outlooks(settings) if whole else None
         try:
             request = generation.DatasetRequest(users=users, days=720, seed=42, password=PASSWORD)
             job = await generation.create_job(request, settings, requested_by=None)
             executor = generation.make_executor(settings, users)
             started = time.perf_counter()
-            outlooks = Outlooks(pool) if whole else None
             job = await generation.run_job(job.id, settings, executor, outlooks=outlooks)
             seconds = time.perf_counter() - started
             executor.shutdown()
         finally:
-            pool.shutdown()
+            if outlooks is not None:
+                outlooks.pool.shutdown()
             await db.close_database()
     assert job.status.value == "succeeded", job.error
     return {"users": job.users_done, "rows": job.transactions_written, "seconds": seconds}
@@ -121,7 +130,18 @@ def child(args: argparse.Namespace) -> None:
 
 def scenario(users: int, mode: str) -> dict:
     out = subprocess.run(  # noqa: S603 - this very script
-        [sys.executable, "-m", "bench.generator", "--child", "--users", str(users), "--mode", mode],
+        # -c, not -m: spawned workers re-import a main module run by path, which would charge
+        # this script's imports to every worker; a server's main module is a small script.
+        [
+            sys.executable,
+            "-c",
+            "from bench.generator import main; main()",
+            "--child",
+            "--users",
+            str(users),
+            "--mode",
+            mode,
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -26,10 +27,14 @@ from gql_server.generator.payloads import ChunkRequest, build_chunk
 from gql_server.generator.synth import PATTERNS, generate_user
 from gql_server.generator.writers import DuplicateUser, reserve_ids, write_chunk
 from gql_server.models import GenerationJob, JobStatus, User
-from gql_server.services.forecasts import Outlooks
 from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.settings import Settings
 from gql_server.worker_processes import process_pool
+
+if TYPE_CHECKING:
+    # Only for types: the forecasting stack is heavy, and this module is imported by the
+    # generator's worker processes' parent, whose main module they re-import when spawned.
+    from gql_server.services.forecasts import Outlooks
 
 logger = logging.getLogger("gql_server.generation")
 
