@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import asyncpg
 from tortoise import connections
@@ -46,17 +47,26 @@ class DuplicateUser(Exception):
     """A generated user's email is taken: the chunk was rolled back whole."""
 
 
-async def write_chunk(payload: ChunkPayload) -> None:
+# Counted in the chunk's own transaction: the job's progress never disagrees with its rows.
+_PROGRESS = (
+    "UPDATE generation_job SET users_done = users_done + $1, "
+    "transactions_written = transactions_written + $2, heartbeat_at = $3 WHERE id = $4"
+)
+
+
+async def write_chunk(payload: ChunkPayload, job_id: int | None = None) -> None:
+    """Write the chunk's users, sources and transactions (and count them in the job) in one
+    transaction."""
     try:
         if db.is_sqlite():
-            await _write_sqlite(payload)
+            await _write_sqlite(payload, job_id)
         else:
-            await _write_postgres(payload)
+            await _write_postgres(payload, job_id)
     except (asyncpg.UniqueViolationError, IntegrityError) as exc:
         raise DuplicateUser(str(exc)) from exc
 
 
-async def _write_postgres(payload: ChunkPayload) -> None:
+async def _write_postgres(payload: ChunkPayload, job_id: int | None) -> None:
     client = connections.get("default")
     async with client.acquire_connection() as connection, connection.transaction():
         for table, columns, data in (
@@ -68,6 +78,10 @@ async def _write_postgres(payload: ChunkPayload) -> None:
                 await connection.copy_to_table(
                     table, source=io.BytesIO(data), columns=list(columns), format="text"
                 )
+        if job_id is not None:
+            await connection.execute(
+                _PROGRESS, payload.user_count, payload.transaction_count, datetime.now(UTC), job_id
+            )
 
 
 def _insert(table: str, columns: Sequence[str]) -> str:
@@ -75,7 +89,7 @@ def _insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
 
 
-async def _write_sqlite(payload: ChunkPayload) -> None:
+async def _write_sqlite(payload: ChunkPayload, job_id: int | None) -> None:
     async with in_transaction() as connection:
         bases = await db.fetch_rows(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM app_user) + 1 AS u, "
@@ -99,3 +113,12 @@ async def _write_sqlite(payload: ChunkPayload) -> None:
         ):
             if rows:
                 await db.execute_many(_insert(table, columns), rows, connection=connection)
+        if job_id is not None:
+            await db.execute(
+                _PROGRESS,
+                payload.user_count,
+                payload.transaction_count,
+                db.sql_timestamp(datetime.now(UTC), connection),
+                job_id,
+                connection=connection,
+            )

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from gql_server import db
@@ -274,12 +273,7 @@ async def _write_all_chunks(
             payload = await in_flight.popleft()
             if await _cancelled(job.id):
                 return False
-            await write_chunk(payload)
-            await GenerationJob.filter(id=job.id).update(
-                users_done=F("users_done") + payload.user_count,
-                transactions_written=F("transactions_written") + payload.transaction_count,
-                heartbeat_at=datetime.now(UTC),
-            )
+            await write_chunk(payload, job.id)
             await _report(job.id, on_progress)
     finally:
         for future in in_flight:
