@@ -13,6 +13,7 @@ from gql_server.generator.payloads import ChunkRequest, build_chunk
 from gql_server.generator.writers import reserve_ids, write_chunk
 from gql_server.models import User
 from gql_server.services.generation import history_end
+from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.settings import Settings
 
 DEMO_SEED = 2026
@@ -41,4 +42,6 @@ async def ensure_demo_data(settings: Settings) -> User:
         email_override=settings.demo_email,
     )
     await write_chunk(await anyio.to_thread.run_sync(build_chunk, request))
-    return await User.get(email=settings.demo_email)
+    user = await User.get(email=settings.demo_email)
+    await seed_buffer_from_history(user)  # as if they had followed the smoothing rule
+    return user
