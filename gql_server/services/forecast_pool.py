@@ -48,9 +48,9 @@ def dask_executor(address: str) -> Executor:
     try:
         client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ServiceUnavailable(
-            f"the forecast cluster at {address} cannot be reached; try again later"
-        ) from exc
+        # The address is for the operator's log, not for clients.
+        logger.error("forecast cluster at %s cannot be reached: %s", address, exc)
+        raise ServiceUnavailable("the forecast cluster cannot be reached; try again later") from exc
     return client.get_executor()
 
 

@@ -72,4 +72,5 @@ async def test_no_scheduler_means_a_coded_error_and_a_degraded_health(settings) 
     assert health.json() == {"status": "degraded", "database": "up", "forecast_executor": "down"}
     assert error_code(body) == "INTERNAL_SERVER_ERROR"
     assert "cannot be reached" in body["errors"][0]["message"]
+    assert "127.0.0.1" not in str(body)  # no internal address reaches the client
     assert ledger["data"]["transactions"]["totalCount"] > 0  # the rest of the API works
