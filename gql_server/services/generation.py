@@ -101,8 +101,9 @@ async def create_job(
 ) -> GenerationJob:
     """Validate, check for a clash, hash the shared password once, and store the job."""
     request = validate_request(request, settings)
-    first = generate_user(
-        request.seed, 0, MIN_DAYS, history_end(request.end_date), request.patterns
+    # Off the loop: the first call loads Faker's data, which takes a moment.
+    first = await asyncio.to_thread(
+        generate_user, request.seed, 0, MIN_DAYS, history_end(request.end_date), request.patterns
     )
     if await User.filter(email=first.email).exists():
         raise Conflict(
