@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import STRONG_PASSWORD, free_port
+from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD, free_port
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) { accessToken } }"""
@@ -221,13 +221,24 @@ async def test_the_database_going_away_mid_job_fails_it_with_a_reason(
         await asyncio.sleep(0.05)
 
     connection = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+    name = postgres_url.rsplit("/", 1)[1]
     try:
-        # Every other connection to the database dies, the job's among them.
-        await connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        for _ in range(100):
+        # The database goes away: no new connections, and every open one dies (a reconnect
+        # would otherwise carry the job over a mere blip). It comes back 3 s later.
+        admin = await asyncpg.connect(ADMIN_PG_URL.replace("postgres://", "postgresql://"))
+        try:
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = $1 AND pid <> $2",
+                name,
+                await connection.fetchval("SELECT pg_backend_pid()"),
+            )
+            await asyncio.sleep(3)
+        finally:
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            await admin.close()
+        for _ in range(300):
             seen = await connection.fetchrow(
                 "SELECT status, error, users_done FROM generation_job WHERE id = $1", int(job_id)
             )
