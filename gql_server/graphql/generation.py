@@ -9,7 +9,7 @@ from datetime import date, datetime
 import strawberry
 
 from gql_server import models
-from gql_server.errors import BadUserInput
+from gql_server.errors import BadUserInput, NotFound
 from gql_server.generator.synth import PATTERNS
 from gql_server.graphql.context import Info
 from gql_server.graphql.permissions import IsAdmin
@@ -92,8 +92,10 @@ def to_request(data: GenerateDatasetInput) -> generation.DatasetRequest:
 class GenerationQueries:
     @strawberry.field(permission_classes=[IsAdmin])
     async def generation_job(self, id: strawberry.ID) -> GenerationJobType | None:
-        job = await models.GenerationJob.get_or_none(id=int(id)) if id.isdigit() else None
-        return to_gql_job(job) if job else None
+        try:
+            return to_gql_job(await generation.get_job(id))
+        except NotFound:
+            return None
 
     @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
     async def generation_jobs(self, first: int = 20) -> list[GenerationJobType]:

@@ -3,8 +3,6 @@ the balance below zero, whichever server process or concurrent request applies t
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,7 +13,7 @@ from tortoise.transactions import in_transaction
 from gql_server import db
 from gql_server.errors import BadUserInput, Conflict
 from gql_server.models import Buffer, BufferEntry, BufferEntryKind, User
-from gql_server.services import validation
+from gql_server.services import cursors, validation
 
 MAX_KEY_LENGTH = 100
 MAX_NOTE_LENGTH = 200
@@ -34,16 +32,14 @@ class EntryPage:
 
 
 def encode_cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"entry:{entry_id}".encode()).decode()
+    return cursors.encode_cursor("entry", entry_id)
 
 
 def decode_cursor(cursor: str) -> int:
+    (value,) = cursors.decode_cursor(cursor, "entry", 1)
     try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "entry":
-            raise ValueError(kind)
         return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except ValueError:
         raise BadUserInput("after is not a cursor this API returned", field="after") from None
 
 

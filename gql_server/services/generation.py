@@ -28,6 +28,7 @@ from gql_server.generator.synth import PATTERNS, generate_user
 from gql_server.generator.writers import DuplicateUser, reserve_ids, write_chunk
 from gql_server.models import GenerationJob, JobStatus, User
 from gql_server.services.smoothing import seed_buffer_from_history
+from gql_server.services.validation import object_id
 from gql_server.settings import Settings
 from gql_server.worker_processes import process_pool
 
@@ -133,10 +134,7 @@ async def create_job(
 
 
 async def get_job(job_id: str | int) -> GenerationJob:
-    try:
-        job = await GenerationJob.get_or_none(id=int(job_id))
-    except (TypeError, ValueError):
-        job = None
+    job = await GenerationJob.get_or_none(id=object_id(job_id, "generation job"))
     if job is None:
         raise NotFound("generation job not found", field="id")
     return job

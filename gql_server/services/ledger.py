@@ -3,22 +3,21 @@ with their running balances."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gql_server.core.categories import categorize, normalize_category
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import Direction, IncomeSource, Transaction, User
-from gql_server.services import validation
+from gql_server.services import cursors, validation
 from gql_server.services.balances import lock_ledger, recompute_balances
-from gql_server.services.validation import object_id
+from gql_server.services.validation import BIGINT_ID_MAX, object_id
 
 MAX_PAGE_SIZE = 100
 
@@ -57,15 +56,14 @@ class Page:
 
 
 def encode_cursor(row: Transaction) -> str:
-    raw = f"{row.occurred_at.astimezone(UTC).isoformat()}|{row.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return cursors.encode_cursor("tx", row.occurred_at.astimezone(UTC).isoformat(), row.id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    moment, row_id = cursors.decode_cursor(cursor, "tx", 2)
     try:
-        moment, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return datetime.fromisoformat(moment), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except ValueError:
         raise BadUserInput("after is not a cursor this API returned", field="after") from None
 
 
@@ -115,7 +113,7 @@ async def count_transactions(filters: Q) -> int:
 
 async def get_transaction(user: User, transaction_id: str) -> Transaction | None:
     return await Transaction.get_or_none(
-        id=object_id(transaction_id, "transaction"), user_id=user.id
+        id=object_id(transaction_id, "transaction", BIGINT_ID_MAX), user_id=user.id
     )
 
 
@@ -124,7 +122,7 @@ async def _income_source_id(user: User, value: str | None, direction: Direction)
         return None
     if direction != Direction.INCOME:
         raise BadUserInput("incomeSourceId can only be set on income", field="incomeSourceId")
-    source_id = object_id(value, "income source")
+    source_id = object_id(value, "income source", field="incomeSourceId")
     if not await IncomeSource.filter(id=source_id, user_id=user.id).exists():
         raise NotFound("income source not found", field="incomeSourceId")
     return source_id
@@ -182,11 +180,7 @@ async def update_transaction(
             values[name] = validation.text(changes[name], name, limit)
     async with in_transaction() as connection:
         await lock_ledger(user.id, connection)
-        row = await Transaction.get_or_none(
-            id=object_id(transaction_id, "transaction"), user_id=user.id
-        ).using_db(connection)
-        if row is None:
-            raise NotFound("transaction not found", field="id")
+        row = await _own_transaction(user, transaction_id, connection)
         before = row.occurred_at
         row.update_from_dict(values)
         if "category" in changes:
@@ -203,13 +197,21 @@ async def update_transaction(
     return row
 
 
+async def _own_transaction(
+    user: User, transaction_id: str, connection: BaseDBAsyncClient
+) -> Transaction:
+    """The caller's transaction, read inside the locked change; another's is not found."""
+    row = await Transaction.get_or_none(
+        id=object_id(transaction_id, "transaction", BIGINT_ID_MAX), user_id=user.id
+    ).using_db(connection)
+    if row is None:
+        raise NotFound("transaction not found", field="id")
+    return row
+
+
 async def delete_transaction(user: User, transaction_id: str) -> None:
     async with in_transaction() as connection:
         await lock_ledger(user.id, connection)
-        row = await Transaction.get_or_none(
-            id=object_id(transaction_id, "transaction"), user_id=user.id
-        ).using_db(connection)
-        if row is None:
-            raise NotFound("transaction not found", field="id")
+        row = await _own_transaction(user, transaction_id, connection)
         await row.delete(using_db=connection)
         await recompute_balances(user.id, row.occurred_at, connection)

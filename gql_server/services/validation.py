@@ -54,12 +54,17 @@ def local_today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
-def object_id(value: str, what: str) -> int:
-    """A database id from a GraphQL ID; one that cannot exist reads as not found."""
+INT_ID_MAX = 2**31 - 1  # IntField primary keys
+BIGINT_ID_MAX = 2**63 - 1  # BigIntField primary keys
+
+
+def object_id(value: str | int, what: str, maximum: int = INT_ID_MAX, *, field: str = "id") -> int:
+    """A database id from a GraphQL ID; one that cannot exist (not a number, out of the
+    column's range) reads as not found rather than reaching the database."""
     try:
         parsed = int(value)
     except (TypeError, ValueError):
-        raise NotFound(f"{what} not found") from None
-    if not 0 < parsed < 2**63:
-        raise NotFound(f"{what} not found")
+        raise NotFound(f"{what} not found", field=field) from None
+    if not 0 < parsed <= maximum:
+        raise NotFound(f"{what} not found", field=field)
     return parsed

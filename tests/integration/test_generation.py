@@ -301,3 +301,11 @@ async def test_shutting_the_server_down_fails_its_running_job_with_a_reason(sett
     assert "shut down" in job.error
     assert len(users) == job.users_done < 400
     assert rows == job.transactions_written
+
+
+async def test_a_job_id_that_cannot_exist_reads_as_null(api: Api) -> None:
+    await api.register_admin()
+    for bad_id in ("abc", "3000000000", "-1"):
+        body = await api.post(FOLLOW, {"id": bad_id})
+        assert body["data"]["generationJob"] is None
+        assert error_code(await api.post(CANCEL, {"id": bad_id})) == "NOT_FOUND"

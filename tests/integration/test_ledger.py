@@ -268,3 +268,24 @@ async def test_transactions_need_an_existing_user_and_go_with_their_user(api: Ap
     await gone.delete()
 
     assert await Transaction.filter(user_id=gone.id).count() == 0
+
+
+@pytest.mark.parametrize("bad_id", ["99999999999999999999", "-3", "0", "1e3", "abc"])
+async def test_ids_that_cannot_exist_read_as_not_found(api: Api, bad_id: str) -> None:
+    await api.register()
+    read = await api.post("query($id: ID!) { transaction(id: $id) { id } }", {"id": bad_id})
+    update = await api.post(
+        'mutation($id: ID!) { updateIncomeSource(id: $id, input: {name: "X"}) { id } }',
+        {"id": bad_id},
+    )
+    deleted = await api.post("mutation($id: ID!) { deleteTransaction(id: $id) }", {"id": bad_id})
+    assert read["data"]["transaction"] is None
+    assert error_code(update) == error_code(deleted) == "NOT_FOUND"
+
+
+async def test_an_income_source_id_beyond_the_column_is_not_found(api: Api) -> None:
+    await api.register()
+    body = await api.post(
+        'mutation { updateIncomeSource(id: "3000000000", input: {name: "X"}) { id } }'
+    )
+    assert error_code(body) == "NOT_FOUND"
