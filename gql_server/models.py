@@ -158,6 +158,9 @@ class Transaction(Model):
         db_index=False,
     )
     balance_after = money_field(default=Decimal("0.00"))
+    # The user's word on the forecast's baseline: true keeps the row out (a one-off), false
+    # keeps it in even when the outlier rule would not, null lets the rule decide.
+    exclude_from_forecast = fields.BooleanField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -219,10 +222,67 @@ class UserForecast(Model):
     # {name: number or null}; and one object per horizon, money as exact decimal strings.
     features = fields.JSONField()
     horizons = fields.JSONField()
+    # Ids of the transactions kept out of the model's baseline as one-offs.
+    baseline_excluded = fields.JSONField(null=True)
     generated_at = fields.DatetimeField()
 
     class Meta:
         table = "user_forecast"
+
+
+class RecurringCadence(StrEnum):
+    MONTHLY = "MONTHLY"
+    WEEKLY = "WEEKLY"
+    EVERY_N_DAYS = "EVERY_N_DAYS"
+
+
+class RecurringSource(StrEnum):
+    DETECTED = "DETECTED"
+    DECLARED = "DECLARED"
+
+
+class RecurringStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DISMISSED = "DISMISSED"
+
+
+class RecurringItem(Model):
+    """Money that comes or goes on a schedule (rent, an EMI, a retainer). Detected items are
+    rewritten with each outlook, declared ones only by the user. A dismissed item stays, so the
+    counterparty is not detected again."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="recurring_items", on_delete=fields.CASCADE
+    )
+    merchant = fields.CharField(max_length=120)
+    # The merchant with spaces collapsed and case folded: how two spellings are matched.
+    counterparty = fields.CharField(max_length=120)
+    category = fields.CharField(max_length=40)
+    direction = fields.CharEnumField(Direction, max_length=7)
+    amount = money_field()
+    cadence = fields.CharEnumField(RecurringCadence, max_length=12)
+    interval_days = fields.IntField(null=True)
+    day_of_month = fields.IntField(null=True)
+    next_date = fields.DateField()
+    last_date = fields.DateField(null=True)
+    occurrences = fields.IntField(default=0)
+    confidence = fields.FloatField(default=1.0)
+    source = fields.CharEnumField(RecurringSource, max_length=8)
+    status = fields.CharEnumField(RecurringStatus, max_length=9, default=RecurringStatus.ACTIVE)
+    income_source: fields.ForeignKeyNullableRelation[IncomeSource] = fields.ForeignKeyField(
+        "models.IncomeSource",
+        related_name="recurring_items",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    note = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "recurring_item"
+        indexes = (("user_id", "next_date"), ("user_id", "counterparty"))
 
 
 class Buffer(Model):

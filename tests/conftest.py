@@ -25,6 +25,7 @@ from gql_server.settings import Settings
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
     "insight",
+    "recurring_item",
     "buffer_entry",
     "buffer",
     "user_forecast",

@@ -66,6 +66,8 @@ class HorizonForecast:
     projected_min_balance: float  # median over paths of each path's lowest closing balance
     shortfall_probability: float  # share of paths whose balance goes below zero
     balance_quantiles: np.ndarray  # (horizon_days, 3): p10, p50, p90 of each day's closing
+    # (horizon_days,): share of paths whose closing balance is below zero on each day
+    below_zero: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,13 @@ def _short_history_paths(
     return series.inflow[index] * rate[0], series.outflow[index] * rate[1]
 
 
-def _scheduled(scheduled_net: np.ndarray | None, days: int) -> np.ndarray:
+def _known(values: np.ndarray | None, days: int, name: str) -> np.ndarray:
     out = np.zeros(days)
-    if scheduled_net is None:
+    if values is None:
         return out
-    values = np.asarray(scheduled_net, dtype=np.float64).ravel()
+    values = np.asarray(values, dtype=np.float64).ravel()
     if not np.all(np.isfinite(values)):
-        raise ValueError("scheduled_net must be finite")
+        raise ValueError(f"{name} must be finite")
     k = min(len(values), days)
     out[:k] = values[:k]
     return out
@@ -148,6 +150,7 @@ def _summary(
         projected_min_balance=float(np.median(lowest)),
         shortfall_probability=float((lowest < 0).mean()),
         balance_quantiles=np.percentile(balance[:, :horizon], QUANTILES, axis=0).T.copy(),
+        below_zero=(balance[:, :horizon] < 0).mean(axis=0),
     )
 
 
@@ -194,22 +197,33 @@ def forecast(
     horizons: tuple[int, ...] = HORIZONS,
     paths: int = 1000,
     scheduled_net: np.ndarray | None = None,
+    scheduled_inflow: np.ndarray | None = None,
+    scheduled_outflow: np.ndarray | None = None,
+    income_factor: float = 1.0,
     time_budget_s: float = 2.0,
 ) -> ForecastResult:
     """Forecast of each horizon from `paths` simulated daily paths of inflow and outflow (see
-    the module docstring); `scheduled_net[i]` is a known net flow on day i + 1 after the series
-    (positive parts join inflow, negative parts outflow, in every path). Deterministic in the
-    series and seed as long as the work finishes inside `time_budget_s` (past it, the order
-    search and the backtest stop early)."""
+    the module docstring). Known flows are added to every path: index i of
+    `scheduled_inflow` / `scheduled_outflow` (amounts >= 0) is day i + 1 after the series,
+    and `scheduled_net[i]` adds its positive part to inflow and its negative part to outflow.
+    `income_factor` scales the simulated inflow (a what-if; scheduled income is the caller's to
+    scale). Deterministic in the series and seed as long as the work finishes inside
+    `time_budget_s` (past it, the order search and the backtest stop early)."""
     horizons = tuple(int(h) for h in horizons)
     _check(series, horizons, paths)
+    if not (math.isfinite(income_factor) and income_factor >= 0):
+        raise ValueError("income_factor must be a finite number >= 0")
     deadline = time.perf_counter() + time_budget_s
     days = max(horizons)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed % 2**64).spawn(4)]
-    scheduled = _scheduled(scheduled_net, days)
+    net = _known(scheduled_net, days, "scheduled_net")
+    known_in = _known(scheduled_inflow, days, "scheduled_inflow")
+    known_out = _known(scheduled_outflow, days, "scheduled_outflow")
+    if (known_in < 0).any() or (known_out < 0).any():
+        raise ValueError("scheduled inflow and outflow must not be negative")
     inflow, outflow, labels, score = _simulate(series, days, paths, streams, deadline)
-    inflow = inflow + np.maximum(scheduled, 0.0)
-    outflow = outflow + np.maximum(-scheduled, 0.0)
+    inflow = inflow * income_factor + known_in + np.maximum(net, 0.0)
+    outflow = outflow + known_out + np.maximum(-net, 0.0)
     balance = series.current_balance + np.cumsum(inflow - outflow, axis=1)
     return ForecastResult(
         model=labels[0],

@@ -4,10 +4,11 @@ the forecast's chance of running short."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 
 from gql_server.core.forecasting import HorizonForecast
 from gql_server.core.insight_base import (
+    MONTH_NAMES,
     Insight,
     InsightContext,
     Metric,
@@ -21,6 +22,7 @@ from gql_server.core.insight_base import (
     percent,
     rupees,
 )
+from gql_server.core.recurring import RecurringSeries, occurrences_between
 from gql_server.core.risk import HIGH_SHORTFALL, SAFE_RUNWAY_MONTHS
 
 CRITICAL_RUNWAY = 0.5
@@ -29,6 +31,9 @@ COMFORTABLE_RUNWAY = SAFE_RUNWAY_MONTHS
 SHORTFALL_CRITICAL = HIGH_SHORTFALL  # more likely than not: risk calls it HIGH whatever else
 SHORTFALL_WARNING = 0.2  # one chance in five is worth preparing for
 SHORTFALL_HORIZON = 30  # look no further than a month: beyond it the paths fan out
+# A scheduled expense is named as the cause when, on its day, at least this many more paths
+# (as a share) are below zero than the day before: it tips them over, not merely comes along.
+CAUSE_JUMP = 0.05
 
 
 def runway(context: InsightContext, months: Months) -> list[Insight]:
@@ -138,11 +143,48 @@ def _shortfall_severity(horizon: HorizonForecast) -> Severity | None:
     return None
 
 
+def _cause(
+    context: InsightContext, horizon: HorizonForecast
+) -> tuple[RecurringSeries, date, float] | None:
+    """The first scheduled expense that tips at least SHORTFALL_WARNING of the paths below
+    zero on its day (CAUSE_JUMP more than the day before); the largest on a tie of days.
+    With its day and the share of paths below zero that day."""
+    below = horizon.below_zero
+    if below is None or not context.schedule:
+        return None
+    start = context.series.end + timedelta(days=1)
+    end = start + timedelta(days=len(below) - 1)
+    already = 1.0 if context.series.current_balance < 0 else 0.0
+    found: list[tuple[date, float, RecurringSeries, float]] = []
+    for item in context.schedule:
+        if item.is_income:
+            continue
+        for day in occurrences_between(item, start, end):
+            index = (day - start).days
+            share = float(below[index])
+            before = float(below[index - 1]) if index else already
+            if share >= SHORTFALL_WARNING and share - before >= CAUSE_JUMP:
+                found.append((day, -item.amount, item, share))
+    if not found:
+        return None
+    day, _, item, share = min(found, key=lambda f: (f[0], f[1], f[2].merchant))
+    return item, day, share
+
+
+def _item_label(item: RecurringSeries) -> tuple[str, str]:
+    """What a person calls the item ('Rent'), and whom it is paid to when that says more."""
+    if item.merchant == item.category or not item.merchant:
+        return item.category, ""
+    return item.category, f" ({item.merchant})"
+
+
 def upcoming_shortfall(context: InsightContext, months: Months) -> list[Insight]:
     """The forecast's chance that the balance goes below zero within 30 days (or 7): CRITICAL
     from 50% (risk's HIGH whatever else holds), WARNING from 20%; of the horizons up to 30
     days the most severe is told, the shortest among equals (the most urgent). With the
-    projected lowest balance (the median of the paths' lowest points)."""
+    projected lowest balance (the median of the paths' lowest points). When a scheduled
+    expense tips the balance below zero (`_cause`), the insight names it, its day and the
+    chance that day: "Rent of ₹18,000 on 1 Dec may take your balance below zero"."""
     forecast = context.forecast
     if forecast is None or not forecast.horizons:
         return []
@@ -171,6 +213,26 @@ def upcoming_shortfall(context: InsightContext, months: Months) -> list[Insight]
         "money from your buffer."
     )
     title = f"{percent(probability)} chance of running short in {horizon.horizon_days} days"
+    cause = _cause(context, horizon)
+    if cause is not None:
+        item, day, share = cause
+        name, payee = _item_label(item)
+        when = f"{day.day} {MONTH_NAMES[day.month - 1]}"
+        metrics |= {
+            "item": item.merchant,
+            "item_category": item.category,
+            "item_amount": rupees(item.amount),
+            "item_date": day.isoformat(),
+            "item_probability_pct": pct(share),
+        }
+        title = f"{name} of {money(item.amount)} on {when} may take your balance below zero"
+        message = (
+            f"{name}{payee} of {money(item.amount)} on {when} may take your balance below "
+            f"zero: {percent(pct(share))} chance. Over the next {horizon.horizon_days} days "
+            f"the chance is {percent(probability)}, and the balance will likely bottom out at "
+            f"{money(horizon.projected_min_balance)}. Keep that money aside, or move it from "
+            "your buffer before then."
+        )
     start = context.series.end + timedelta(days=1)
     period = (start, context.series.end + timedelta(days=horizon.horizon_days))
     effect = horizon.shortfall_probability

@@ -20,6 +20,7 @@ import numpy as np
 
 from gql_server.core.forecasting import ForecastResult
 from gql_server.core.money_format import format_inr
+from gql_server.core.recurring import RecurringSeries
 from gql_server.core.series import DailySeries, Ledger, local_days, monthly
 
 Metric = float | int | str | None
@@ -84,6 +85,8 @@ class InsightContext:
     # Merchant or counterparty of each ledger row (object array of str, parallel to the
     # ledger); the Ledger has no such column and only `top_merchants` needs it.
     merchants: np.ndarray | None = None
+    # Recurring items scheduled in the forecast (known_money.KnownMoney.schedule).
+    schedule: tuple[RecurringSeries, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""A user's outlook: the named features, the forecast of each horizon and its risk, and the
-insights they support, computed together from one ledger (this is what a forecast worker
-runs)."""
+"""A user's outlook: the named features, known money ahead (recurring items and the baseline
+the model learns from), the forecast of each horizon and its risk, and the insights they
+support, computed together from one ledger (this is what a forecast worker runs). What-if
+scenarios run the same plan with the same seed (`compute_scenario`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from decimal import Decimal
 import numpy as np
 
 from gql_server.core.features import compute_features
-from gql_server.core.forecasting import HORIZONS, ForecastResult, forecast
+from gql_server.core.forecasting import HORIZONS, ForecastResult
 from gql_server.core.insights import Insight, InsightContext, generate_insights
+from gql_server.core.known_money import Declared, KnownMoney, plan_known_money
 from gql_server.core.risk import RiskAssessment, assess_risk
+from gql_server.core.scenario import Scenario, forecast_known
 from gql_server.core.series import Ledger, daily_series
 
 
@@ -25,6 +28,9 @@ class Surroundings:
     buffer_balance: Decimal | None = None
     buffer_target: Decimal | None = None
     monthly_paycheck: Decimal | None = None
+    declared: tuple[Declared, ...] = ()  # the user's recurring items
+    dismissed: frozenset[tuple[str, bool]] = frozenset()  # (counterparty key, is_income)
+    overrides: np.ndarray | None = None  # per row: known_money.EXCLUDE, INCLUDE or AUTOMATIC
 
 
 @dataclass(frozen=True)
@@ -33,30 +39,21 @@ class Outlook:
     forecast: ForecastResult
     risks: tuple[RiskAssessment, ...]  # one per horizon, in the order of forecast.horizons
     insights: tuple[Insight, ...] = ()  # most important first
+    known: KnownMoney | None = None
 
 
-def compute_outlook(
-    ledger: Ledger,
-    *,
-    seed: int,
-    horizons: tuple[int, ...] = HORIZONS,
-    scheduled_net: np.ndarray | None = None,
-    time_budget_s: float = 2.0,
-    surroundings: Surroundings | None = None,
-) -> Outlook:
-    """Features of the history, then simulated forecasts; each horizon's risk combines its
-    shortfall probability with the runway, the volatility and the trend of income
-    (see `risk.assess_risk`); then the insight rules over all of it."""
-    series = daily_series(ledger)
-    features = compute_features(ledger, series)
-    result = forecast(
-        series,
-        seed=seed,
-        horizons=horizons,
-        scheduled_net=scheduled_net,
-        time_budget_s=time_budget_s,
+def _plan(ledger: Ledger, around: Surroundings) -> KnownMoney:
+    return plan_known_money(
+        ledger,
+        merchants=around.merchants,
+        declared=around.declared,
+        dismissed=around.dismissed,
+        overrides=around.overrides,
     )
-    risks = tuple(
+
+
+def _risks(result: ForecastResult, features: dict[str, float | None]) -> tuple[RiskAssessment, ...]:
+    return tuple(
         assess_risk(
             h.shortfall_probability,
             features.get("runway_months"),
@@ -65,7 +62,27 @@ def compute_outlook(
         )
         for h in result.horizons
     )
+
+
+def compute_outlook(
+    ledger: Ledger,
+    *,
+    seed: int,
+    horizons: tuple[int, ...] = HORIZONS,
+    time_budget_s: float = 2.0,
+    surroundings: Surroundings | None = None,
+) -> Outlook:
+    """Features of the history; known money and the baseline (`known_money`); simulated
+    forecasts of known flows plus the rest; each horizon's risk combines its shortfall
+    probability with the runway, the volatility and the trend of income (see
+    `risk.assess_risk`); then the insight rules over all of it."""
     around = surroundings or Surroundings()
+    series = daily_series(ledger)
+    features = compute_features(ledger, series)
+    known = _plan(ledger, around)
+    result = forecast_known(
+        ledger, known, series, seed=seed, horizons=horizons, time_budget_s=time_budget_s
+    )
     insights = generate_insights(
         InsightContext(
             ledger=ledger,
@@ -77,6 +94,33 @@ def compute_outlook(
             buffer_target=around.buffer_target,
             monthly_paycheck=around.monthly_paycheck,
             merchants=around.merchants,
+            schedule=known.schedule,
         )
     )
-    return Outlook(features=features, forecast=result, risks=risks, insights=tuple(insights))
+    return Outlook(
+        features=features,
+        forecast=result,
+        risks=_risks(result, features),
+        insights=tuple(insights),
+        known=known,
+    )
+
+
+def compute_scenario(
+    ledger: Ledger,
+    *,
+    seed: int,
+    scenario: Scenario,
+    features: dict[str, float | None],
+    surroundings: Surroundings | None = None,
+    time_budget_s: float = 2.0,
+) -> tuple[ForecastResult, tuple[RiskAssessment, ...]]:
+    """The forecast of every horizon under `scenario`, with its risks (`features` from the
+    stored outlook: a scenario changes the future, not the history they describe)."""
+    around = surroundings or Surroundings()
+    series = daily_series(ledger)
+    known = _plan(ledger, around)
+    result = forecast_known(
+        ledger, known, series, seed=seed, scenario=scenario, time_budget_s=time_budget_s
+    )
+    return result, _risks(result, features)

@@ -538,19 +538,30 @@ def occurrences_between(series: RecurringSeries, start: date, end: date) -> list
     return [_day(d) for d in dates if first <= d <= last]
 
 
-def scheduled_net(series: Sequence[RecurringSeries], start: date, days: int) -> np.ndarray:
-    """Known net flow of each of `days` days from `start`: every series' expected occurrences
-    at its typical amount, income positive and expenses negative. Index 0 is `start`; for
-    `forecasting.forecast(scheduled_net=...)` start is the day after the history's last day."""
-    out = np.zeros(max(days, 0), dtype=np.float64)
+def scheduled_flows(
+    series: Sequence[RecurringSeries], start: date, days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Known inflow and outflow of each of `days` days from `start` (index 0): every series'
+    expected occurrences at its typical amount. Kept apart, so a retainer and the rent on the
+    same day are both seen (and a scenario can scale the income alone)."""
+    inflow = np.zeros(max(days, 0), dtype=np.float64)
+    outflow = np.zeros(max(days, 0), dtype=np.float64)
     if days <= 0:
-        return out
+        return inflow, outflow
     end = start + timedelta(days=days - 1)
     for s in series:
-        sign = 1.0 if s.is_income else -1.0
+        target = inflow if s.is_income else outflow
         for d in occurrences_between(s, start, end):
-            out[(d - start).days] += sign * s.amount
-    return out
+            target[(d - start).days] += s.amount
+    return inflow, outflow
+
+
+def scheduled_net(series: Sequence[RecurringSeries], start: date, days: int) -> np.ndarray:
+    """Known net flow of each of `days` days from `start`: income positive, expenses negative.
+    Index 0 is `start`; for `forecasting.forecast` start is the day after the history's last
+    day."""
+    inflow, outflow = scheduled_flows(series, start, days)
+    return inflow - outflow
 
 
 def outliers(ledger: Ledger, exclude: np.ndarray | None = None) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
@@ -12,7 +12,7 @@ from gql_server.core.forecasting import HORIZONS
 from gql_server.graphql.context import Info
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.models import UserForecast
-from gql_server.services import forecasts
+from gql_server.services import forecasts, scenarios
 
 
 @strawberry.enum
@@ -65,11 +65,58 @@ class Features:
     values: list[Feature]
 
 
-def to_gql_forecast(stored: UserForecast, horizon_days: int) -> Forecast:
-    view = forecasts.horizon_view(stored, horizon_days)
+@strawberry.input(description="A one-off expense on a day inside the forecast.")
+class OneOffInput:
+    amount: Decimal = strawberry.field(description="Rupees, > 0, at most 2 decimals.")
+    on: date = strawberry.field(description="From tomorrow to the horizon's last day.")
+    note: str | None = None
+
+
+@strawberry.input(
+    description="A what-if, computed on the fly and never stored. Each part is optional."
+)
+class ScenarioInput:
+    drop_income_sources: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Your income sources to lose: their money stops."
+    )
+    income_change_percent: float | None = strawberry.field(
+        default=None, description="-100..500: every inflow scaled by it (-20 earns 20% less)."
+    )
+    extra_monthly_expense: Decimal | None = strawberry.field(
+        default=None, description="A new cost each month, spread evenly over the days."
+    )
+    one_off_expenses: list[OneOffInput] | None = None
+
+
+@strawberry.type
+class BalanceQuantiles:
+    date: date
+    p10: Decimal = strawberry.field(description="1 path in 10 ends the day below this.")
+    p50: Decimal
+    p90: Decimal
+
+
+def _form(scenario: ScenarioInput | None) -> scenarios.ScenarioForm | None:
+    if scenario is None:
+        return None
+    return scenarios.ScenarioForm(
+        drop_income_sources=[str(i) for i in scenario.drop_income_sources or []],
+        income_change_percent=scenario.income_change_percent,
+        extra_monthly_expense=scenario.extra_monthly_expense,
+        one_off_expenses=[
+            scenarios.OneOffForm(amount=o.amount, on=o.on, note=o.note)
+            for o in scenario.one_off_expenses or []
+        ],
+    )
+
+
+def to_gql_forecast(
+    outcome: scenarios.ScenarioOutcome, generated_at: datetime | None = None
+) -> Forecast:
+    view = outcome.view
     return Forecast(
-        horizon_days=horizon_days,
-        as_of=stored.as_of,
+        horizon_days=view.horizon_days,
+        as_of=outcome.as_of,
         expected_inflow=view.expected_inflow,
         expected_outflow=view.expected_outflow,
         expected_net=view.expected_net,
@@ -81,24 +128,51 @@ def to_gql_forecast(stored: UserForecast, horizon_days: int) -> Forecast:
         shortfall_probability=view.shortfall_probability,
         risk_level=RiskLevel(view.risk_level),
         risk_score=view.risk_score,
-        model=stored.model,
-        low_confidence=stored.low_confidence,
-        backtest_mase=stored.backtest_mase,
-        interval_coverage=stored.interval_coverage,
-        generated_at=stored.generated_at,
+        model=outcome.model,
+        low_confidence=outcome.low_confidence,
+        backtest_mase=outcome.backtest_mase,
+        interval_coverage=outcome.interval_coverage,
+        generated_at=generated_at or datetime.now(UTC),
     )
 
 
-async def resolve_forecast(info: Info, horizon_days: int) -> Forecast:
-    forecasts.check_horizon(horizon_days)
-    stored = await info.context.outlooks.get(await info.context.require_user())
-    return to_gql_forecast(stored, horizon_days)
+def stored_forecast(stored: UserForecast, horizon_days: int) -> Forecast:
+    return to_gql_forecast(scenarios.stored_outcome(stored, horizon_days), stored.generated_at)
+
+
+async def resolve_forecast(
+    info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+) -> Forecast:
+    user = await info.context.require_user()
+    if scenario is None:
+        forecasts.check_horizon(horizon_days)
+        return stored_forecast(await info.context.outlooks.get(user), horizon_days)
+    outcome = await scenarios.forecast_under(
+        info.context.outlooks, user, horizon_days, _form(scenario)
+    )
+    return to_gql_forecast(outcome)
+
+
+async def resolve_balance_forecast(
+    info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+) -> list[BalanceQuantiles]:
+    user = await info.context.require_user()
+    outcome = await scenarios.forecast_under(
+        info.context.outlooks, user, horizon_days, _form(scenario)
+    )
+    first = outcome.as_of + timedelta(days=1)
+    return [
+        BalanceQuantiles(
+            date=first + timedelta(days=k), p10=Decimal(p10), p50=Decimal(p50), p90=Decimal(p90)
+        )
+        for k, (p10, p50, p90) in enumerate(outcome.view.balance_quantiles)
+    ]
 
 
 async def resolve_forecasts(info: Info, refresh: bool = False) -> list[Forecast]:
     user = await info.context.require_user()
     stored = await info.context.outlooks.get(user, refresh=refresh)
-    return [to_gql_forecast(stored, h) for h in HORIZONS]
+    return [stored_forecast(stored, h) for h in HORIZONS]
 
 
 async def resolve_features(info: Info) -> Features:
@@ -112,10 +186,23 @@ async def resolve_features(info: Info) -> Features:
 @strawberry.type
 class ForecastQueries:
     @strawberry.field(
-        permission_classes=[IsAuthenticated], description="horizonDays is 7, 30 or 60."
+        permission_classes=[IsAuthenticated],
+        description="horizonDays is 7, 30 or 60. With a scenario: the what-if, computed now.",
     )
-    async def forecast(self, info: Info, horizon_days: int) -> Forecast:
-        return await resolve_forecast(info, horizon_days)
+    async def forecast(
+        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+    ) -> Forecast:
+        return await resolve_forecast(info, horizon_days, scenario)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The balance fan: p10, p50 and p90 of each day's closing balance, from the "
+        "same simulated paths as forecast(horizonDays, scenario).",
+    )
+    async def balance_forecast(
+        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+    ) -> list[BalanceQuantiles]:
+        return await resolve_balance_forecast(info, horizon_days, scenario)
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="7, 30 and 60 days.")
     async def forecasts(self, info: Info) -> list[Forecast]:

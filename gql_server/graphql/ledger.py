@@ -45,6 +45,10 @@ class TransactionType:
     balance_after: Decimal = strawberry.field(
         description="The user's balance right after this transaction (negative in overdraft)."
     )
+    exclude_from_forecast: bool | None = strawberry.field(
+        description="Your word on the forecast: true keeps this row out of what the model "
+        "learns (a one-off), false keeps it in; null lets the outlier rule decide."
+    )
     income_source_id: strawberry.Private[int | None]
 
     @strawberry.field
@@ -65,6 +69,7 @@ def to_gql_transaction(row: models.Transaction, zone: ZoneInfo) -> TransactionTy
         merchant=row.merchant,
         description=row.description,
         balance_after=row.balance_after,
+        exclude_from_forecast=row.exclude_from_forecast,
         income_source_id=row.income_source_id,  # type: ignore[arg-type]
     )
 
@@ -117,6 +122,10 @@ class TransactionPatch:
     merchant: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     income_source_id: strawberry.ID | None = strawberry.UNSET
+    exclude_from_forecast: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="true: keep out of the forecast's baseline; false: keep in; null: automatic.",
+    )
 
 
 @strawberry.type

@@ -31,6 +31,7 @@ from gql_server.graphql.generation import (
 from gql_server.graphql.income_sources import IncomeSourceMutations, IncomeSourceQueries
 from gql_server.graphql.insights import InsightQueries
 from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
+from gql_server.graphql.recurring import RecurringMutations, RecurringQueries
 from gql_server.settings import Settings
 
 
@@ -40,6 +41,7 @@ class Query(
     LedgerQueries,
     IncomeSourceQueries,
     ForecastQueries,
+    RecurringQueries,
     BufferQueries,
     InsightQueries,
     GenerationQueries,
@@ -53,6 +55,7 @@ class Mutation(
     LedgerMutations,
     IncomeSourceMutations,
     ForecastMutations,
+    RecurringMutations,
     BufferMutations,
     GenerationMutations,
 ):

@@ -19,31 +19,39 @@ from gql_server import db
 from gql_server.core.features import FEATURES
 from gql_server.core.forecasting import HORIZONS
 from gql_server.core.insights import Insight as CoreInsight
+from gql_server.core.known_money import AUTOMATIC, EXCLUDE, INCLUDE
 from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
 from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput
 from gql_server.models import IncomeSource, Insight, User, UserForecast
+from gql_server.services import recurring_items
 from gql_server.services.forecast_pool import ForecastPool
 from gql_server.services.smoothing import buffer_state
 from gql_server.services.validation import local_today
 
 # Bump when the models change, so stored outlooks are recomputed.
-MODEL_VERSION = "2026-11-25.1"
+MODEL_VERSION = "2026-11-25.2"
 CENT = Decimal("0.01")
 
-# The ledger's shape and the buffer's state (the insights read both); a buffer not created
-# yet reads like the empty one it will be.
+# The ledger's shape, the buffer's state (the insights read both) and the user's word on
+# recurring items (declared or dismissed; detections are the outlook's own output); a buffer
+# not created yet reads like the empty one it will be.
 _FINGERPRINT = """
 SELECT COUNT(*) AS n, MAX(id) AS last_id, MAX(updated_at) AS last_change,
        COALESCE((SELECT balance || '|' || COALESCE(target_months, -1) || '|'
                         || COALESCE(paycheck_override, -1) FROM buffer WHERE user_id = $1),
-                '0.00|-1|-1') AS buffer
+                '0.00|-1|-1') AS buffer,
+       (SELECT COUNT(*) || '|' || COALESCE(SUM(id), 0) || '|' || COALESCE(MAX(updated_at) || '', '')
+          FROM recurring_item
+         WHERE user_id = $1 AND (source = 'DECLARED' OR status = 'DISMISSED')) AS recurring
   FROM ledger_transaction WHERE user_id = $1
 """
 _LEDGER = """
-SELECT occurred_at, amount, direction, category, merchant, income_source_id, balance_after
+SELECT id, occurred_at, amount, direction, category, merchant, income_source_id, balance_after,
+       exclude_from_forecast
   FROM ledger_transaction WHERE user_id = $1 ORDER BY occurred_at, id
 """
+MAX_EXCLUDED_LISTED = 500
 
 
 @dataclass(frozen=True)
@@ -81,23 +89,33 @@ async def ledger_fingerprint(user: User, as_of: date) -> str:
     row = (await db.fetch_rows(_FINGERPRINT, user.id))[0]
     raw = (
         f"{MODEL_VERSION}|{as_of}|{user.opening_balance}|{user.timezone}|"
-        f"{row['n']}|{row['last_id']}|{row['last_change']}|{row['buffer']}"
+        f"{row['n']}|{row['last_id']}|{row['last_change']}|{row['buffer']}|{row['recurring']}"
     )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class LoadedLedger:
+    """The ledger as the core reads it, with what stays beside it, one entry per row."""
+
+    ledger: Ledger
+    merchants: np.ndarray  # object array of str
+    ids: np.ndarray  # int64 transaction ids
+    overrides: np.ndarray  # int8: known_money.EXCLUDE, INCLUDE or AUTOMATIC
+
+
 async def load_ledger(user: User, as_of: date) -> Ledger:
-    return (await _load_ledger_and_merchants(user, as_of))[0]
+    return (await load_ledger_rows(user, as_of)).ledger
 
 
-async def _load_ledger_and_merchants(user: User, as_of: date) -> tuple[Ledger, np.ndarray]:
+async def load_ledger_rows(user: User, as_of: date) -> LoadedLedger:
     rows = await db.fetch_rows(_LEDGER, user.id)
     moments = [row["occurred_at"] for row in rows]
     if moments and isinstance(moments[0], str):  # SQLite hands back text
         moments = [datetime.fromisoformat(m) for m in moments]
     utc = [m.astimezone(UTC).replace(tzinfo=None) for m in moments]
-    merchants = np.array([row["merchant"] for row in rows], dtype=object)
-    return Ledger(
+    override = {None: AUTOMATIC, True: EXCLUDE, False: INCLUDE}  # SQLite gives 1 and 0: equal
+    ledger = Ledger(
         occurred_at=np.array(utc, dtype="datetime64[s]"),
         amount=np.array([float(row["amount"]) for row in rows], dtype=np.float64),
         is_income=np.array([row["direction"] == "income" for row in rows], dtype=bool),
@@ -107,7 +125,13 @@ async def _load_ledger_and_merchants(user: User, as_of: date) -> tuple[Ledger, n
         opening_balance=float(user.opening_balance),
         timezone=user.timezone,
         as_of=as_of,
-    ), merchants
+    )
+    return LoadedLedger(
+        ledger=ledger,
+        merchants=np.array([row["merchant"] for row in rows], dtype=object),
+        ids=np.array([int(row["id"]) for row in rows], dtype=np.int64),
+        overrides=np.array([override[row["exclude_from_forecast"]] for row in rows], dtype=np.int8),
+    )
 
 
 def _stored_horizons(outlook: Outlook) -> list[dict[str, Any]]:
@@ -189,15 +213,19 @@ def _compute(ledger: Ledger, seed: int, surroundings: Surroundings) -> Outlook:
     return compute_outlook(ledger, seed=seed, surroundings=surroundings)
 
 
-async def _surroundings(user: User, merchants: np.ndarray) -> Surroundings:
+async def _surroundings(user: User, loaded: LoadedLedger) -> Surroundings:
     state = await buffer_state(user)
     names = dict(await IncomeSource.filter(user_id=user.id).values_list("id", "name"))
+    declared, dismissed = await recurring_items.the_users_word(user)
     return Surroundings(
-        merchants=merchants,
+        merchants=loaded.merchants,
         source_names=names,
         buffer_balance=state.buffer.balance,
         buffer_target=state.plan.target,
         monthly_paycheck=state.plan.monthly_paycheck,
+        declared=declared,
+        dismissed=dismissed,
+        overrides=loaded.overrides,
     )
 
 
@@ -225,9 +253,10 @@ class Outlooks:
         return await asyncio.shield(task)
 
     async def _compute_and_store(self, user: User, as_of: date, fingerprint: str) -> UserForecast:
-        ledger, merchants = await _load_ledger_and_merchants(user, as_of)
-        surroundings = await _surroundings(user, merchants)
-        outlook = await self.pool.run(_compute, ledger, user.id, surroundings)
+        loaded = await load_ledger_rows(user, as_of)
+        surroundings = await _surroundings(user, loaded)
+        outlook = await self.pool.run(_compute, loaded.ledger, user.id, surroundings)
+        known = outlook.known
         values = {
             "fingerprint": fingerprint,
             "as_of": as_of,
@@ -238,6 +267,9 @@ class Outlooks:
             "low_confidence": outlook.forecast.low_confidence,
             "features": outlook.features,
             "horizons": _stored_horizons(outlook),
+            "baseline_excluded": (
+                loaded.ids[known.excluded][:MAX_EXCLUDED_LISTED].tolist() if known else []
+            ),
             "generated_at": datetime.now(UTC),
         }
         async with in_transaction() as connection:
@@ -252,6 +284,10 @@ class Outlooks:
                 ],
                 using_db=connection,
             )
+            if known is not None:
+                await recurring_items.store_detected(
+                    user.id, known.detected, known.detected_sources, connection
+                )
         return stored
 
     async def refresh_many(

@@ -183,6 +183,8 @@ async def update_transaction(
         row = await _own_transaction(user, transaction_id, connection)
         before = row.occurred_at
         row.update_from_dict(values)
+        if "exclude_from_forecast" in changes:  # null hands the row back to the outlier rule
+            row.exclude_from_forecast = changes["exclude_from_forecast"]
         if "category" in changes:
             row.category = _category(changes["category"], row.merchant, row.direction)
         if "income_source_id" in changes:

@@ -1,0 +1,157 @@
+"""Known money ahead and the baseline behind the rest: what lands on a date (recurring items,
+detected or declared by the user) and which history rows the statistical model learns from.
+
+The forecast is known flows plus an uncertain rest. Rows of a scheduled series are taken out
+of the history, or the model would count the rent twice: once on its date and once smeared
+over the month. One-off shocks (`recurring.outliers`, a ₹60,000 laptop, a one-time windfall)
+are taken out too, or every future month would expect a slice of them. The user overrides the
+rule per row (`overrides`: 1 keeps a row out, 0 keeps it in).
+
+The user's word wins over detection: a declared item schedules what it says, and blocks any
+detected series of the same counterparty (same direction, and its merchant among the series'
+rows' merchants, or its category being the category a series was found by). A dismissed
+detection, or a dismissed declared item, blocks the counterparty's detection and schedules
+nothing; its rows stay in the baseline as ordinary spending or income.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+
+from gql_server.core.recurring import RecurringSeries, detect_recurring, outliers
+from gql_server.core.series import DailySeries, Ledger, daily_series
+
+EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
+
+
+def counterparty(name: str) -> str:
+    """The key two spellings of one payee share: spaces collapsed, case folded."""
+    return " ".join(str(name).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A recurring item the user declared: `series` says what and when (no rows);
+    `source_id` is the income source it is paid by (-1 for none)."""
+
+    series: RecurringSeries
+    active: bool = True
+    source_id: int = -1
+
+
+@dataclass(frozen=True)
+class KnownMoney:
+    detected: tuple[RecurringSeries, ...]  # detections nothing blocks (what gets stored)
+    detected_sources: tuple[int, ...]  # income source of each detection, -1 for none
+    schedule: tuple[RecurringSeries, ...]  # what lands on its dates: active declared + detected
+    schedule_sources: tuple[int, ...]  # income source of each scheduled item, -1 for none
+    baseline: np.ndarray  # bool per row: the rows the statistical model learns from
+    excluded: np.ndarray  # bool per row: kept out as one-offs (by the rule or the user)
+    flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # by the rule
+
+
+def _rows_of(ledger: Ledger, series: Sequence[RecurringSeries]) -> np.ndarray:
+    mask = np.zeros(len(ledger), dtype=bool)
+    for s in series:
+        mask[list(s.row_indexes)] = True
+    return mask
+
+
+def _source_of(ledger: Ledger, s: RecurringSeries) -> int:
+    """The income source of a series' latest row (-1 when it has none)."""
+    if not s.row_indexes:
+        return -1
+    return int(np.asarray(ledger.source_id)[max(s.row_indexes)])
+
+
+def _blocks(d: Declared, s: RecurringSeries, names: np.ndarray | None) -> bool:
+    if d.series.is_income != s.is_income:
+        return False
+    key = counterparty(d.series.merchant)
+    if key == counterparty(s.merchant):
+        return True
+    rows = list(s.row_indexes)
+    if names is not None and rows and key in {counterparty(n) for n in names[rows].tolist()}:
+        return True
+    return s.merchant == s.category and counterparty(d.series.category) == counterparty(s.category)
+
+
+def plan_known_money(
+    ledger: Ledger,
+    *,
+    merchants: np.ndarray | None = None,
+    declared: Sequence[Declared] = (),
+    dismissed: frozenset[tuple[str, bool]] = frozenset(),
+    overrides: np.ndarray | None = None,
+) -> KnownMoney:
+    """Detect, apply the user's word (module docstring) and mark the baseline. `dismissed`
+    holds (counterparty key, is_income) of dismissed detections; `overrides` is one of
+    EXCLUDE, INCLUDE or AUTOMATIC per row."""
+    n = len(ledger)
+    names = None if merchants is None else np.asarray(merchants, dtype=object)
+    found = detect_recurring(ledger, merchant=names)
+    detected = tuple(
+        s
+        for s in found
+        if (counterparty(s.merchant), s.is_income) not in dismissed
+        and not any(_blocks(d, s, names) for d in declared)
+    )
+    active = [d for d in declared if d.active]
+    recurring = _rows_of(ledger, detected)
+    if names is not None and active:
+        income = np.asarray(ledger.is_income, dtype=bool)
+        keys = np.array([counterparty(m) for m in names.tolist()], dtype=object)
+        for d in active:
+            same = (keys == counterparty(d.series.merchant)) & (income == d.series.is_income)
+            recurring |= same
+            blocked = [s for s in found if _blocks(d, s, names)]
+            recurring |= _rows_of(ledger, blocked)
+    override = np.full(n, AUTOMATIC, dtype=np.int8) if overrides is None else np.asarray(overrides)
+    if len(override) != n:
+        raise ValueError("overrides must be parallel to the ledger")
+    flagged = outliers(ledger, exclude=recurring) & (override != INCLUDE)
+    excluded = (flagged | (override == EXCLUDE)) & ~recurring
+    schedule = (*(d.series for d in active), *detected)
+    found_sources = tuple(_source_of(ledger, s) for s in detected)
+    sources = (*(d.source_id for d in active), *found_sources)
+    return KnownMoney(
+        detected=detected,
+        detected_sources=found_sources,
+        schedule=schedule,
+        schedule_sources=sources,
+        baseline=~(recurring | excluded),
+        excluded=excluded,
+        flagged=flagged & ~recurring,
+    )
+
+
+def subset(ledger: Ledger, rows: np.ndarray) -> Ledger:
+    """The ledger's rows where `rows` (a boolean mask) is true."""
+    return replace(
+        ledger,
+        occurred_at=ledger.occurred_at[rows],
+        amount=ledger.amount[rows],
+        is_income=ledger.is_income[rows],
+        category=ledger.category[rows],
+        source_id=ledger.source_id[rows],
+        balance_after=ledger.balance_after[rows],
+    )
+
+
+def baseline_series(
+    ledger: Ledger, rows: np.ndarray, full: DailySeries | None = None
+) -> DailySeries:
+    """Daily flows of the baseline rows over the whole history, with the real balances (the
+    forecast starts from the balance the user has, whatever the model learns from)."""
+    full = full if full is not None else daily_series(ledger)
+    part = daily_series(subset(ledger, rows), start=full.start)
+    return replace(full, inflow=part.inflow, outflow=part.outflow)
+
+
+def first_day(ledger: Ledger) -> date:
+    """The first day a forecast covers: the day after the history's last."""
+    return date.fromordinal(ledger.as_of.toordinal() + 1)

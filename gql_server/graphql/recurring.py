@@ -1,0 +1,206 @@
+"""Recurring items in GraphQL: what the forecast expects on its dates, detected or declared."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+
+from gql_server import models
+from gql_server.graphql.context import Info
+from gql_server.graphql.income_sources import (
+    IncomeSourceType,
+    present_fields,
+    to_gql_income_source,
+)
+from gql_server.graphql.ledger import Direction
+from gql_server.graphql.permissions import IsAuthenticated
+from gql_server.services import recurring_items
+from gql_server.services.validation import local_today
+
+RecurringCadence = strawberry.enum(
+    models.RecurringCadence,
+    name="RecurringCadence",
+    description="MONTHLY on dayOfMonth (31: the month's last day), WEEKLY, or every "
+    "intervalDays days.",
+)
+RecurringSource = strawberry.enum(
+    models.RecurringSource,
+    name="RecurringSource",
+    description="DETECTED in your history (rewritten as it changes) or DECLARED by you.",
+)
+RecurringStatus = strawberry.enum(models.RecurringStatus, name="RecurringStatus")
+
+
+@strawberry.type(name="RecurringItem")
+class RecurringItemType:
+    id: strawberry.ID
+    merchant: str = strawberry.field(
+        description="The counterparty (a category name when found by category)."
+    )
+    category: str
+    direction: Direction
+    amount: Decimal = strawberry.field(description="Typical amount of one occurrence.")
+    cadence: RecurringCadence
+    interval_days: int | None = strawberry.field(description="EVERY_N_DAYS: N. WEEKLY: 7.")
+    day_of_month: int | None = strawberry.field(description="MONTHLY: 1..31.")
+    next_date: date = strawberry.field(description="Next expected local date, today or later.")
+    last_date: date | None = strawberry.field(description="Latest occurrence seen in history.")
+    occurrences: int = strawberry.field(description="Payments in the detected run (declared: 0).")
+    confidence: float = strawberry.field(description="0..1; declared items are 1.")
+    source: RecurringSource
+    status: RecurringStatus
+    note: str
+    income_source_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def income_source(self, info: Info) -> IncomeSourceType | None:
+        if self.income_source_id is None:
+            return None
+        row = await info.context.loaders.income_source.load(self.income_source_id)
+        return to_gql_income_source(row) if row else None
+
+
+def to_gql_recurring_item(row: models.RecurringItem, today: date) -> RecurringItemType:
+    cadence = models.RecurringCadence(row.cadence)
+    return RecurringItemType(
+        id=strawberry.ID(str(row.id)),
+        merchant=row.merchant,
+        category=row.category,
+        direction=models.Direction(row.direction),
+        amount=row.amount,
+        cadence=cadence,
+        interval_days=7 if cadence is models.RecurringCadence.WEEKLY else row.interval_days,
+        day_of_month=row.day_of_month,
+        next_date=recurring_items.upcoming_date(row, today),
+        last_date=row.last_date,
+        occurrences=row.occurrences,
+        confidence=row.confidence,
+        source=models.RecurringSource(row.source),
+        status=models.RecurringStatus(row.status),
+        note=row.note,
+        income_source_id=row.income_source_id,  # type: ignore[arg-type]
+    )
+
+
+@strawberry.input
+class RecurringItemInput:
+    merchant: str = strawberry.field(description="Who is paid, or who pays you.")
+    direction: Direction
+    amount: Decimal = strawberry.field(description="Rupees, > 0, at most 2 decimals.")
+    cadence: RecurringCadence
+    interval_days: int | None = strawberry.field(default=None, description="EVERY_N_DAYS: 1..366.")
+    day_of_month: int | None = strawberry.field(
+        default=None, description="MONTHLY: 1..31 (31 lands on each month's last day)."
+    )
+    next_date: date | None = strawberry.field(
+        default=None,
+        description="First date, today to a year ahead. MONTHLY: defaults to the next dayOfMonth.",
+    )
+    category: str | None = strawberry.field(
+        default=None, description="Left out: assigned from the merchant."
+    )
+    income_source_id: strawberry.ID | None = None
+    note: str = ""
+
+
+@strawberry.input
+class RecurringItemPatch:
+    merchant: str | None = strawberry.UNSET
+    direction: Direction | None = strawberry.UNSET
+    amount: Decimal | None = strawberry.UNSET
+    cadence: RecurringCadence | None = strawberry.UNSET
+    interval_days: int | None = strawberry.UNSET
+    day_of_month: int | None = strawberry.UNSET
+    next_date: date | None = strawberry.UNSET
+    category: str | None = strawberry.UNSET
+    income_source_id: strawberry.ID | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+
+
+async def resolve_recurring_items(
+    info: Info,
+    status: models.RecurringStatus | None = None,
+    direction: models.Direction | None = None,
+) -> list[RecurringItemType]:
+    user = await info.context.require_user()
+    await info.context.outlooks.get(user)  # detections as of the current ledger
+    rows = await recurring_items.list_items(
+        user,
+        models.RecurringStatus(status) if status else None,
+        models.Direction(direction) if direction else None,
+    )
+    today = local_today(user.timezone)
+    return [to_gql_recurring_item(row, today) for row in rows]
+
+
+@strawberry.type
+class RecurringQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Recurring income and expenses by next date: detected and declared.",
+    )
+    async def recurring_items(
+        self,
+        info: Info,
+        status: RecurringStatus | None = None,
+        direction: Direction | None = None,
+    ) -> list[RecurringItemType]:
+        return await resolve_recurring_items(info, status, direction)
+
+
+@strawberry.type
+class RecurringMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Declares a recurring item; it wins over a detection of the same counterparty.",
+    )
+    async def declare_recurring_item(
+        self, info: Info, input: RecurringItemInput
+    ) -> RecurringItemType:
+        user = await info.context.require_user()
+        form = recurring_items.RecurringForm(
+            merchant=input.merchant,
+            direction=models.Direction(input.direction),
+            amount=input.amount,
+            cadence=models.RecurringCadence(input.cadence),
+            interval_days=input.interval_days,
+            day_of_month=input.day_of_month,
+            next_date=input.next_date,
+            category=input.category,
+            income_source_id=str(input.income_source_id) if input.income_source_id else None,
+            note=input.note,
+        )
+        row = await recurring_items.declare_item(user, form)
+        return to_gql_recurring_item(row, local_today(user.timezone))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Edits an item. It becomes DECLARED (detection no longer rewrites it) and "
+        "ACTIVE (an edit also restores a dismissed item).",
+    )
+    async def update_recurring_item(
+        self, info: Info, id: strawberry.ID, input: RecurringItemPatch
+    ) -> RecurringItemType:
+        user = await info.context.require_user()
+        changes = present_fields(input)
+        for name, enum in (
+            ("direction", models.Direction),
+            ("cadence", models.RecurringCadence),
+        ):
+            if changes.get(name) is not None:
+                changes[name] = enum(changes[name])
+        if changes.get("income_source_id") is not None:
+            changes["income_source_id"] = str(changes["income_source_id"])
+        row = await recurring_items.update_item(user, id, changes)
+        return to_gql_recurring_item(row, local_today(user.timezone))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Stops expecting the item; a dismissed detection stays dismissed.",
+    )
+    async def dismiss_recurring_item(self, info: Info, id: strawberry.ID) -> RecurringItemType:
+        user = await info.context.require_user()
+        row = await recurring_items.dismiss_item(user, id)
+        return to_gql_recurring_item(row, local_today(user.timezone))

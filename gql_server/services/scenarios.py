@@ -1,0 +1,185 @@
+"""What-if forecasts: checked against the caller's data, computed in the forecast pool from the
+same plan and seed as the stored outlook, and never stored."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from gql_server.core.forecasting import ForecastResult
+from gql_server.core.outlook import Surroundings, compute_scenario
+from gql_server.core.risk import RiskAssessment
+from gql_server.core.scenario import MAX_CHANGE_PCT, MIN_CHANGE_PCT, Scenario
+from gql_server.core.series import Ledger
+from gql_server.errors import BadUserInput, NotFound
+from gql_server.models import IncomeSource, User, UserForecast
+from gql_server.services import recurring_items, validation
+from gql_server.services.forecasts import (
+    HorizonView,
+    Outlooks,
+    check_horizon,
+    horizon_view,
+    load_ledger_rows,
+    money,
+)
+from gql_server.services.validation import object_id
+
+MAX_LIST = 50
+
+
+@dataclass(frozen=True)
+class OneOffForm:
+    amount: Decimal
+    on: date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioForm:
+    drop_income_sources: list[str] = field(default_factory=list)
+    income_change_percent: float | None = None
+    extra_monthly_expense: Decimal | None = None
+    one_off_expenses: list[OneOffForm] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            not self.drop_income_sources
+            and self.income_change_percent is None
+            and self.extra_monthly_expense is None
+            and not self.one_off_expenses
+        )
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    as_of: date
+    view: HorizonView
+    model: str
+    low_confidence: bool
+    backtest_mase: float | None
+    interval_coverage: float | None
+
+
+async def check_scenario(
+    user: User, form: ScenarioForm, horizon_days: int, today: date
+) -> Scenario:
+    """A Scenario of the caller's own sources and amounts that can be paid: each failure is a
+    BAD_USER_INPUT naming its field (another user's source is NOT_FOUND, as a missing one)."""
+    prefix = "scenario."
+    if len(form.drop_income_sources) > MAX_LIST or len(form.one_off_expenses) > MAX_LIST:
+        raise BadUserInput(f"a scenario takes at most {MAX_LIST} entries per list")
+    drop: set[int] = set()
+    for k, raw in enumerate(form.drop_income_sources):
+        where = f"{prefix}dropIncomeSources[{k}]"
+        source_id = object_id(raw, "income source", field=where)
+        if not await IncomeSource.exists(id=source_id, user_id=user.id):
+            raise NotFound("income source not found", field=where)
+        drop.add(source_id)
+    change = form.income_change_percent or 0.0
+    if not (math.isfinite(change) and MIN_CHANGE_PCT <= change <= MAX_CHANGE_PCT):
+        raise BadUserInput(
+            f"incomeChangePercent must be between {MIN_CHANGE_PCT:.0f} and {MAX_CHANGE_PCT:.0f}",
+            field=f"{prefix}incomeChangePercent",
+        )
+    extra = Decimal("0")
+    if form.extra_monthly_expense is not None:
+        extra = validation.money(form.extra_monthly_expense, f"{prefix}extraMonthlyExpense")
+    first, last = today + timedelta(days=1), today + timedelta(days=horizon_days)
+    one_offs = []
+    for k, one_off in enumerate(form.one_off_expenses):
+        where = f"{prefix}oneOffExpenses[{k}]"
+        amount = validation.money(one_off.amount, f"{where}.amount")
+        if not first <= one_off.on <= last:
+            raise BadUserInput(
+                f"{where}.on must be within the forecast: {first} to {last}", field=f"{where}.on"
+            )
+        validation.text(one_off.note, f"{where}.note", 200)
+        one_offs.append((one_off.on, float(amount)))
+    return Scenario(
+        drop_source_ids=frozenset(drop),
+        income_change_pct=float(change),
+        extra_monthly_expense=float(extra),
+        one_offs=tuple(one_offs),
+    )
+
+
+def _scenario(
+    ledger: Ledger,
+    seed: int,
+    scenario: Scenario,
+    features: dict[str, float | None],
+    surroundings: Surroundings,
+) -> tuple[ForecastResult, tuple[RiskAssessment, ...]]:
+    """Runs in a pool worker."""
+    return compute_scenario(
+        ledger, seed=seed, scenario=scenario, features=features, surroundings=surroundings
+    )
+
+
+def _view(result: ForecastResult, risks: tuple[RiskAssessment, ...], horizon: int) -> HorizonView:
+    h, risk = next(
+        (h, r) for h, r in zip(result.horizons, risks, strict=True) if h.horizon_days == horizon
+    )
+    return HorizonView(
+        horizon_days=horizon,
+        expected_inflow=Decimal(money(h.expected_inflow)),
+        expected_outflow=Decimal(money(h.expected_outflow)),
+        expected_net=Decimal(money(h.expected_net)),
+        inflow_low=Decimal(money(h.inflow_low)),
+        inflow_high=Decimal(money(h.inflow_high)),
+        net_low=Decimal(money(h.net_low)),
+        net_high=Decimal(money(h.net_high)),
+        projected_min_balance=Decimal(money(h.projected_min_balance)),
+        shortfall_probability=round(h.shortfall_probability, 4),
+        risk_level=risk.level.value,
+        risk_score=round(risk.score, 4),
+        balance_quantiles=[[money(v) for v in row] for row in h.balance_quantiles],
+    )
+
+
+def stored_outcome(stored: UserForecast, horizon_days: int) -> ScenarioOutcome:
+    return ScenarioOutcome(
+        as_of=stored.as_of,
+        view=horizon_view(stored, horizon_days),
+        model=stored.model,
+        low_confidence=stored.low_confidence,
+        backtest_mase=stored.backtest_mase,
+        interval_coverage=stored.interval_coverage,
+    )
+
+
+async def forecast_under(
+    outlooks: Outlooks, user: User, horizon_days: int, form: ScenarioForm | None
+) -> ScenarioOutcome:
+    """The horizon's forecast under the scenario; without one (or an empty one), the stored
+    forecast, which an empty scenario would reproduce exactly."""
+    check_horizon(horizon_days)
+    if form is None or form.is_empty:
+        return stored_outcome(await outlooks.get(user), horizon_days)
+    today = validation.local_today(user.timezone)
+    scenario = await check_scenario(user, form, horizon_days, today)  # before any work
+    stored = await outlooks.get(user)
+    if stored.as_of != today:  # midnight passed in between: check against the new day
+        scenario = await check_scenario(user, form, horizon_days, stored.as_of)
+    loaded = await load_ledger_rows(user, stored.as_of)
+    declared, dismissed = await recurring_items.the_users_word(user)
+    surroundings = Surroundings(
+        merchants=loaded.merchants,
+        declared=declared,
+        dismissed=dismissed,
+        overrides=loaded.overrides,
+    )
+    result, risks = await outlooks.pool.run(
+        _scenario, loaded.ledger, user.id, scenario, stored.features, surroundings
+    )
+    return ScenarioOutcome(
+        as_of=stored.as_of,
+        view=_view(result, risks, horizon_days),
+        model=result.model,
+        low_confidence=result.low_confidence,
+        backtest_mase=result.backtest_mase,
+        interval_coverage=result.interval_coverage,
+    )
