@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 import strawberry
 
 from gql_server.core.forecasting import HORIZONS
 from gql_server.graphql.context import Info
+from gql_server.graphql.ledger import TransactionType, to_gql_transaction
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.models import UserForecast
 from gql_server.services import forecasts, scenarios
@@ -50,6 +52,17 @@ class Forecast:
         description="Share of backtests whose actual 30-day inflow fell in the 80% interval."
     )
     generated_at: datetime
+    excluded_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(
+        description="One-off transactions the model does not learn from (the outlier rule or "
+        "your excludeFromForecast), newest first; recurring items are scheduled instead."
+    )
+    async def kept_out_of_baseline(self, info: Info) -> list[TransactionType]:
+        user = await info.context.require_user()
+        rows = await forecasts.excluded_transactions(user, self.excluded_ids)
+        zone = ZoneInfo(user.timezone)
+        return [to_gql_transaction(row, zone) for row in rows]
 
 
 @strawberry.type
@@ -133,6 +146,7 @@ def to_gql_forecast(
         backtest_mase=outcome.backtest_mase,
         interval_coverage=outcome.interval_coverage,
         generated_at=generated_at or datetime.now(UTC),
+        excluded_ids=outcome.excluded_ids,
     )
 
 

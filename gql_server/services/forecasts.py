@@ -23,7 +23,7 @@ from gql_server.core.known_money import AUTOMATIC, EXCLUDE, INCLUDE
 from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
 from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput
-from gql_server.models import IncomeSource, Insight, User, UserForecast
+from gql_server.models import IncomeSource, Insight, Transaction, User, UserForecast
 from gql_server.services import recurring_items
 from gql_server.services.forecast_pool import ForecastPool
 from gql_server.services.smoothing import buffer_state
@@ -202,6 +202,16 @@ async def list_insights(outlooks: Outlooks, user: User, first: int) -> list[Insi
         raise BadUserInput("first must be between 1 and 50", field="first")
     await outlooks.get(user)
     return await Insight.filter(user_id=user.id).order_by("-importance", "id").limit(first)
+
+
+async def excluded_transactions(user: User, ids: Sequence[int]) -> list[Transaction]:
+    """The caller's transactions among `ids`, newest first (a stored list may name rows that
+    were deleted since)."""
+    if not ids:
+        return []
+    return await Transaction.filter(user_id=user.id, id__in=list(ids)).order_by(
+        "-occurred_at", "-id"
+    )
 
 
 def feature_values(stored: UserForecast) -> list[tuple[str, float | None, str]]:

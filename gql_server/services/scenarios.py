@@ -61,6 +61,7 @@ class ScenarioOutcome:
     low_confidence: bool
     backtest_mase: float | None
     interval_coverage: float | None
+    excluded_ids: list[int]  # transactions kept out of the baseline (as stored)
 
 
 async def check_scenario(
@@ -148,6 +149,7 @@ def stored_outcome(stored: UserForecast, horizon_days: int) -> ScenarioOutcome:
         low_confidence=stored.low_confidence,
         backtest_mase=stored.backtest_mase,
         interval_coverage=stored.interval_coverage,
+        excluded_ids=list(stored.baseline_excluded or []),
     )
 
 
@@ -182,4 +184,5 @@ async def forecast_under(
         low_confidence=result.low_confidence,
         backtest_mase=result.backtest_mase,
         interval_coverage=result.interval_coverage,
+        excluded_ids=list(stored.baseline_excluded or []),
     )

@@ -370,8 +370,7 @@ async def test_an_edit_makes_a_detection_the_users_and_other_users_items_are_not
 
 async def test_exclude_from_forecast_overrides_the_outlier_rule_both_ways(api: Api) -> None:
     await api.register()
-    me = await _me()
-    await give_generated_history(me.id, seed=6, pattern="stable", days=300)
+    await give_generated_history((await _me()).id, seed=6, pattern="stable", days=300)
     when = (datetime.now(UTC) - timedelta(days=20)).isoformat()
     laptop = _data(
         await api.post(
@@ -383,14 +382,17 @@ async def test_exclude_from_forecast_overrides_the_outlier_rule_both_ways(api: A
     patch = """mutation($id: ID!, $x: Boolean) { updateTransaction(id: $id,
         input: {excludeFromForecast: $x}) { id excludeFromForecast } }"""
     automatic = _data(await api.post(FORECAST, {"h": 30}))
-    stored = await UserForecast.get(user_id=me.id)
-    assert int(laptop) in stored.baseline_excluded  # the rule kept it out on its own
+    kept_out = "{ forecast(horizonDays: 30) { keptOutOfBaseline { id merchant } } }"
+    first = _data(await api.post(kept_out))["keptOutOfBaseline"]
+    assert first[0] == {"id": laptop, "merchant": "Croma"}  # the rule kept it out on its own
 
     kept_in = _data(await api.post(patch, {"id": laptop, "x": False}))
     included = _data(await api.post(FORECAST, {"h": 30}))
+    now_in = _data(await api.post(kept_out))["keptOutOfBaseline"]
     _data(await api.post(patch, {"id": laptop, "x": None}))
     back = _data(await api.post(FORECAST, {"h": 30}))
 
     assert kept_in["excludeFromForecast"] is False
+    assert laptop not in {t["id"] for t in now_in}
     assert Decimal(included["expectedOutflow"]) > Decimal(automatic["expectedOutflow"])
     assert back["expectedOutflow"] == automatic["expectedOutflow"]
