@@ -157,10 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _WithoutTraceback(logging.Filter):
+    """One line per record: asyncpg's pool logs a full traceback for every failed reconnect
+    while the database is down, which buries the log in an outage that is already known."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("tortoise").setLevel(logging.WARNING)
+    logging.getLogger("asyncpg.pool").addFilter(_WithoutTraceback())
     try:
         settings = load_settings()
         if getattr(args, "workers", 1) < 1:

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate
 
 from gql_server.settings import load_settings
@@ -16,6 +18,31 @@ from gql_server.settings import load_settings
 APP_LABEL = "models"
 MODELS_MODULE = "gql_server.models"
 MIGRATIONS_MODULE = "migrations"
+
+
+# What a database that is down, restarting or refusing connections looks like to the driver.
+_UNREACHABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.ObjectNotInPrerequisiteStateError,  # not accepting connections
+    asyncpg.TooManyConnectionsError,
+    DBConnectionError,
+)
+
+
+def connection_lost(exc: BaseException | None) -> bool:
+    """Whether the database could not be reached or the connection broke, however deep the
+    driver or the ORM wrapped it."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, _UNREACHABLE):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def dialect(database_url: str) -> str:

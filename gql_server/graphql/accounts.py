@@ -16,8 +16,11 @@ from gql_server.graphql.buffer import (
 )
 from gql_server.graphql.context import Info
 from gql_server.graphql.forecasts import (
+    BalanceQuantiles,
     Features,
     Forecast,
+    ScenarioInput,
+    resolve_balance_forecast,
     resolve_features,
     resolve_forecast,
     resolve_forecasts,
@@ -68,10 +71,19 @@ class UserType:
         await self._require_self(info)
         return await resolve_features(info)
 
-    @strawberry.field(description="horizonDays is 7, 30 or 60.")
-    async def forecast(self, info: Info, horizon_days: int) -> Forecast:
+    @strawberry.field(description="horizonDays is 7, 30 or 60; a scenario is a what-if.")
+    async def forecast(
+        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+    ) -> Forecast:
         await self._require_self(info)
-        return await resolve_forecast(info, horizon_days)
+        return await resolve_forecast(info, horizon_days, scenario)
+
+    @strawberry.field(description="p10, p50 and p90 of each day's closing balance.")
+    async def balance_forecast(
+        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+    ) -> list[BalanceQuantiles]:
+        await self._require_self(info)
+        return await resolve_balance_forecast(info, horizon_days, scenario)
 
     @strawberry.field
     async def forecasts(self, info: Info) -> list[Forecast]:

@@ -21,7 +21,7 @@ from gql_server.graphql.income_sources import (
 from gql_server.graphql.pagination import Connection, Edge, PageInfo
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import cashflow as cashflow_service
-from gql_server.services import ledger
+from gql_server.services import ledger, validation
 
 Direction = strawberry.enum(models.Direction, name="Direction")
 
@@ -89,6 +89,8 @@ def to_service_filter(f: TransactionFilter | None, timezone: str) -> ledger.Tran
     if f is None:
         return ledger.TransactionFilter()
     zone = ZoneInfo(timezone)
+    validation.calendar_day(f.from_, "from")
+    validation.calendar_day(f.to, "to")
     return ledger.TransactionFilter(
         since=datetime.combine(f.from_, time.min, zone) if f.from_ else None,
         until=datetime.combine(f.to + timedelta(days=1), time.min, zone) if f.to else None,

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import (
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from gql_server.graphql.context import Context
 from gql_server.resources import Resources
@@ -47,6 +53,73 @@ class GraphQLView(GraphQL[Context, None]):
             request=request, response=response, settings=self.settings, resources=self.resources
         )
 
+    def decode_json(self, data: str | bytes) -> object:
+        # json.loads raises RecursionError on deeply nested arrays and ValueError on integers
+        # of thousands of digits; both are malformed input, not server errors. A JSONDecodeError
+        # is what both callers (the HTTP body and websocket messages) treat as "not JSON".
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise json.JSONDecodeError("nested too deeply or a number too long", "", 0) from exc
+
+    def parse_json(self, data: str | bytes) -> Any:
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            # Strawberry calls .get() on what it parsed: a bare `null`, number or string would
+            # otherwise end as an unhandled AttributeError (a 500 without a code).
+            raise HTTPException(400, 'expected a JSON object, such as {"query": "{ me { id } }"}')
+        return value
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        for data in parsed if isinstance(parsed, list) else [parsed]:
+            if _unstorable(data.query) or _unstorable(data.variables):
+                # PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate:
+                # refused here once, rather than failing deep in whichever query stores it.
+                raise HTTPException(
+                    400, "text must not contain NUL characters or unpaired surrogates"
+                )
+        return parsed
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # Only requests without a streaming transport (multipart/mixed, websocket) come here. A
+        # subscription executed as a plain operation would skip its permission check and end in
+        # an internal error, so it is refused as the client's mistake.
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type == OperationType.SUBSCRIPTION:
+                reason = (
+                    "subscriptions need a streaming transport: send 'Accept: "
+                    "multipart/mixed;subscriptionSpec=1.0' or use a websocket"
+                )
+            else:
+                reason = exc.as_http_error_reason(request_adapter.method)
+            raise HTTPException(400, reason) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -66,7 +139,26 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             response = transport_error(exc.reason, exc.status_code)
+        except ClientDisconnect:
+            return  # the client hung up before its body arrived: there is no one to answer
         await response(scope, receive, send)
+
+
+_BAD_CHARACTER = re.compile(r"[\x00\ud800-\udfff]")
+# The same characters written as GraphQL string escapes inside the query text.
+_BAD_ESCAPE = re.compile(r"\\u(?:0000|\{0+\}|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _unstorable(value: object) -> bool:
+    """Whether any string in the value (nested in lists and objects) holds a NUL or a lone
+    surrogate, raw or, in a query, escaped."""
+    if isinstance(value, str):
+        return bool(_BAD_CHARACTER.search(value) or _BAD_ESCAPE.search(value))
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
 
 
 def transport_error(message: str, status_code: int) -> Response:

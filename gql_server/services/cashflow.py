@@ -12,6 +12,7 @@ from gql_server import db
 from gql_server.core.categories import ESSENTIAL_CATEGORIES
 from gql_server.errors import BadUserInput
 from gql_server.models import User
+from gql_server.services import validation
 from gql_server.services.validation import local_today
 
 
@@ -113,8 +114,8 @@ async def cashflow(
 ) -> list[CashflowPeriod]:
     """One period per day/week/month from `since` to `until` (inclusive, local dates), empty
     periods included so charts need no gap filling."""
-    until = until or local_today(user.timezone)
-    since = since or _default_from(until, interval)
+    until = validation.calendar_day(until, "to") or local_today(user.timezone)
+    since = validation.calendar_day(since, "from") or _default_from(until, interval)
     if since > until:
         raise BadUserInput("from must not be after to", field="from")
     starts = period_starts(since, until, interval)

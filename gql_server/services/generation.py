@@ -16,8 +16,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import asyncpg
-from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
 from gql_server import db
@@ -306,30 +304,10 @@ async def _compute_outlooks(
     return done == len(user_ids)
 
 
-_CONNECTION_ERRORS = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    asyncpg.AdminShutdownError,
-    DBConnectionError,
-)
-
-
-def _connection_lost(exc: BaseException | None) -> bool:
-    """Whether the database connection broke, however deep the driver or ORM wrapped it."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, _CONNECTION_ERRORS):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
-
-
 async def _record_failure(job_id: int, exc: Exception) -> None:
     """Mark the job FAILED with a reason; if the database itself is gone, keep trying for a
     while (the sweep fails the job later if it never comes back)."""
-    lost = _connection_lost(exc)
+    lost = db.connection_lost(exc)
     reason = (
         f"lost the database connection while writing ({type(exc).__name__}); "
         "users written before were kept whole"

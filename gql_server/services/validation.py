@@ -42,11 +42,25 @@ def moment(value: datetime, field: str, timezone: str) -> datetime:
     """A timestamp in UTC to the second; one without an offset is read in the user's zone."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
-    value = value.astimezone(UTC).replace(microsecond=0)
+    try:
+        value = value.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:  # year 1 or 9999 moved across a time zone
+        raise BadUserInput(f"{field} must not be before 2000-01-01", field=field) from None
     if value < EARLIEST_DATE:
         raise BadUserInput(f"{field} must not be before 2000-01-01", field=field)
     if value > datetime.now(UTC) + FUTURE_ALLOWANCE:
         raise BadUserInput(f"{field} must not be more than 31 days in the future", field=field)
+    return value
+
+
+LATEST_DAY = date(2100, 12, 31)
+
+
+def calendar_day(value: date | None, field: str) -> date | None:
+    """A local date a query may range over: 2000-01-01 to 2100-12-31 (date arithmetic near
+    the ends of the calendar would overflow, and no ledger reaches there)."""
+    if value is not None and not EARLIEST_DATE.date() <= value <= LATEST_DAY:
+        raise BadUserInput(f"{field} must be between 2000-01-01 and {LATEST_DAY}", field=field)
     return value
 
 

@@ -7,20 +7,16 @@ would spread clients over them.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
 
-from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD, free_port
+from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD
+from tests.live_server import Server
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) { accessToken } }"""
@@ -30,52 +26,6 @@ DEPOSIT = """mutation($k: String!) { depositToBuffer(amount: "250.00", idempoten
 START = """mutation($i: GenerateDatasetInput!) { generateDataset(input: $i) { id status } }"""
 FOLLOW = "query($id: ID!) { generationJob(id: $id) { status usersDone error } }"
 CANCEL = "mutation($id: ID!) { cancelGenerationJob(id: $id) { status cancelRequested } }"
-
-
-class Server:
-    """One `gql-server serve` process."""
-
-    def __init__(self, database_url: str, workdir: Path, **env: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gql_server", "serve", "--port", str(self.port)],
-            env={
-                **os.environ,
-                "APP_ENV": "test",
-                "DATABASE_URL": database_url,
-                "JWT_SECRET": "scale-out-secret-" + "s" * 40,
-                "FORECAST_EXECUTOR": "thread",
-                **env,
-            },
-            cwd=workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("server did not start")
-
-    def post(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        response = httpx.post(
-            f"{self.url}/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers=headers,
-            timeout=30,
-        )
-        return response.json()
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(timeout=30)
 
 
 def _code(body: dict) -> str | None:
