@@ -22,6 +22,12 @@ Measured on 60 generated users (job seed 11, 720 days, 10 of each pattern):
   shortfall probability has Brier score 0.054, against 0.094 for "short iff already negative".
 * CPU per user, all horizons with backtest: mean 95 ms, p95 about 130 ms; 100 users in a
   2-process pool 5.0 s.
+
+The stored forecast is this model over a baseline plus known money (`core.known_money`,
+`core.scenario.forecast_known`): recurring items scheduled on their dates. On the same 60
+users, 30-day net flow from 30/60/90 days back (bench/known_money.py): MASE 0.68 without,
+0.66 with; 80% interval coverage 81% without (intervals too wide for stable earners: 97%),
+73% with.
 """
 
 from __future__ import annotations
@@ -115,15 +121,19 @@ def _short_history_paths(
     return series.inflow[index] * rate[0], series.outflow[index] * rate[1]
 
 
-def _known(values: np.ndarray | None, days: int, name: str) -> np.ndarray:
-    out = np.zeros(days)
+def _known(values: np.ndarray | None, days: int, paths: int, name: str) -> np.ndarray:
+    """Known flows as (days,) for every path alike, or (paths, days) per path; cut or padded
+    with zeros to `days`."""
     if values is None:
-        return out
-    values = np.asarray(values, dtype=np.float64).ravel()
+        return np.zeros(days)
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim not in (1, 2) or (values.ndim == 2 and values.shape[0] != paths):
+        raise ValueError(f"{name} must have one row of days, or one per path")
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{name} must be finite")
-    k = min(len(values), days)
-    out[:k] = values[:k]
+    out = np.zeros((*values.shape[:-1], days))
+    k = min(values.shape[-1], days)
+    out[..., :k] = values[..., :k]
     return out
 
 
@@ -206,9 +216,11 @@ def forecast(
     the module docstring). Known flows are added to every path: index i of
     `scheduled_inflow` / `scheduled_outflow` (amounts >= 0) is day i + 1 after the series,
     and `scheduled_net[i]` adds its positive part to inflow and its negative part to outflow.
-    `income_factor` scales the simulated inflow (a what-if; scheduled income is the caller's to
-    scale). Deterministic in the series and seed as long as the work finishes inside
-    `time_budget_s` (past it, the order search and the backtest stop early)."""
+    Known flows are one row of days for every path or one row per path (a scheduled item that
+    stops in some paths). `income_factor` scales the simulated inflow (a what-if; scheduled
+    income is the caller's to scale). Deterministic in the series and seed as long as the
+    work finishes inside `time_budget_s` (past it, the order search and the backtest stop
+    early)."""
     horizons = tuple(int(h) for h in horizons)
     _check(series, horizons, paths)
     if not (math.isfinite(income_factor) and income_factor >= 0):
@@ -216,9 +228,9 @@ def forecast(
     deadline = time.perf_counter() + time_budget_s
     days = max(horizons)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed % 2**64).spawn(4)]
-    net = _known(scheduled_net, days, "scheduled_net")
-    known_in = _known(scheduled_inflow, days, "scheduled_inflow")
-    known_out = _known(scheduled_outflow, days, "scheduled_outflow")
+    net = _known(scheduled_net, days, paths, "scheduled_net")
+    known_in = _known(scheduled_inflow, days, paths, "scheduled_inflow")
+    known_out = _known(scheduled_outflow, days, paths, "scheduled_outflow")
     if (known_in < 0).any() or (known_out < 0).any():
         raise ValueError("scheduled inflow and outflow must not be negative")
     inflow, outflow, labels, score = _simulate(series, days, paths, streams, deadline)

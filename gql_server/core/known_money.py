@@ -1,11 +1,20 @@
 """Known money ahead and the baseline behind the rest: what lands on a date (recurring items,
 detected or declared by the user) and which history rows the statistical model learns from.
 
-The forecast is known flows plus an uncertain rest. Rows of a scheduled series are taken out
-of the history, or the model would count the rent twice: once on its date and once smeared
-over the month. One-off shocks (`recurring.outliers`, a ₹60,000 laptop, a one-time windfall)
-are taken out too, or every future month would expect a slice of them. The user overrides the
-rule per row (`overrides`: 1 keeps a row out, 0 keeps it in).
+The forecast is known flows plus an uncertain rest. Only series with a fixed amount and a
+confidence of at least MIN_SCHEDULED_CONFIDENCE are scheduled: a payout or a metered bill
+whose amount wanders is better left to the model, which keeps its spread (scheduling payouts
+at their latest level made forecasts of volatile earners worse, bench/known_money.py). Rows
+of a scheduled series are taken out of the history, or the model would count the rent twice:
+once on its date and once smeared over the month. A scheduled item is not certain either: in
+each simulated path a detected series stops after any occurrence with a small chance that
+grows as its confidence falls (a loan repaid, a plan dropped; `continuation`).
+
+One-off shocks (`recurring.outliers`, a ₹60,000 laptop, a one-time windfall) are clipped to
+the largest amount that would not be an outlier in their category (winsorised): the model
+learns that purchases happen, not that a laptop comes every month. Removing them outright
+biased the baseline low, since some shock or other comes most months. The user overrides the
+rule per row (`overrides`: 1 keeps a row out entirely, 0 keeps it whole).
 
 The user's word wins over detection: a declared item schedules what it says, and blocks any
 detected series of the same counterparty (same direction, and its merchant among the series'
@@ -22,10 +31,22 @@ from datetime import date
 
 import numpy as np
 
-from gql_server.core.recurring import RecurringSeries, detect_recurring, outliers
+from gql_server.core.recurring import RecurringSeries, detect_recurring, outlier_limits
 from gql_server.core.series import DailySeries, Ledger, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
+MIN_SCHEDULED_CONFIDENCE = 0.5
+# The chance that a detected series stops after any one occurrence (a loan repaid, a plan
+# dropped, a client gone): a floor for the most regular, more for the less sure. Confidence is
+# not itself a chance of continuing; taken as one, it dropped a salary from a third of the
+# paths and biased stable earners' forecasts low (bench/known_money.py).
+BASE_HAZARD = 0.02
+CONFIDENCE_HAZARD = 0.15
+
+
+def continuation(confidence: float) -> float:
+    """The chance that a detected series with this confidence pays its next occurrence."""
+    return 1.0 - (BASE_HAZARD + CONFIDENCE_HAZARD * (1.0 - min(max(confidence, 0.0), 1.0)))
 
 
 def counterparty(name: str) -> str:
@@ -50,7 +71,9 @@ class KnownMoney:
     schedule: tuple[RecurringSeries, ...]  # what lands on its dates: active declared + detected
     schedule_sources: tuple[int, ...]  # income source of each scheduled item, -1 for none
     baseline: np.ndarray  # bool per row: the rows the statistical model learns from
-    excluded: np.ndarray  # bool per row: kept out as one-offs (by the rule or the user)
+    excluded: np.ndarray  # bool per row: one-offs, clipped by the rule or kept out by the user
+    baseline_amount: np.ndarray | None = None  # per row: what the model learns (clipped)
+    schedule_certainty: tuple[float, ...] = ()  # per scheduled item: chance of continuing
     flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # by the rule
 
 
@@ -101,7 +124,10 @@ def plan_known_money(
         and not any(_blocks(d, s, names) for d in declared)
     )
     active = [d for d in declared if d.active]
-    recurring = _rows_of(ledger, detected)
+    scheduled = tuple(
+        s for s in detected if s.fixed_amount and s.confidence >= MIN_SCHEDULED_CONFIDENCE
+    )
+    recurring = _rows_of(ledger, scheduled)
     if names is not None and active:
         income = np.asarray(ledger.is_income, dtype=bool)
         keys = np.array([counterparty(m) for m in names.tolist()], dtype=object)
@@ -113,19 +139,27 @@ def plan_known_money(
     override = np.full(n, AUTOMATIC, dtype=np.int8) if overrides is None else np.asarray(overrides)
     if len(override) != n:
         raise ValueError("overrides must be parallel to the ledger")
-    flagged = outliers(ledger, exclude=recurring) & (override != INCLUDE)
-    excluded = (flagged | (override == EXCLUDE)) & ~recurring
-    schedule = (*(d.series for d in active), *detected)
-    found_sources = tuple(_source_of(ledger, s) for s in detected)
-    sources = (*(d.source_id for d in active), *found_sources)
+    amount = np.asarray(ledger.amount, dtype=np.float64)
+    limits = outlier_limits(ledger, exclude=recurring)
+    flagged = (amount > limits) & (override != INCLUDE) & ~recurring
+    dropped = recurring | ((override == EXCLUDE) & ~recurring)
+    learned = np.where(flagged, np.minimum(amount, limits), amount)
+    schedule = (*(d.series for d in active), *scheduled)
+    certainty = (
+        *(1.0 for _ in active),
+        *(continuation(s.confidence) for s in scheduled),
+    )
+    sources = (*(d.source_id for d in active), *(_source_of(ledger, s) for s in scheduled))
     return KnownMoney(
         detected=detected,
-        detected_sources=found_sources,
+        detected_sources=tuple(_source_of(ledger, s) for s in detected),
         schedule=schedule,
         schedule_sources=sources,
-        baseline=~(recurring | excluded),
-        excluded=excluded,
-        flagged=flagged & ~recurring,
+        baseline=~dropped,
+        excluded=(flagged | (override == EXCLUDE)) & ~recurring,
+        baseline_amount=np.where(dropped, 0.0, learned),
+        schedule_certainty=certainty,
+        flagged=flagged,
     )
 
 
@@ -143,12 +177,17 @@ def subset(ledger: Ledger, rows: np.ndarray) -> Ledger:
 
 
 def baseline_series(
-    ledger: Ledger, rows: np.ndarray, full: DailySeries | None = None
+    ledger: Ledger,
+    rows: np.ndarray,
+    full: DailySeries | None = None,
+    amounts: np.ndarray | None = None,
 ) -> DailySeries:
-    """Daily flows of the baseline rows over the whole history, with the real balances (the
-    forecast starts from the balance the user has, whatever the model learns from)."""
+    """Daily flows of the baseline rows (at `amounts`, clipped, when given) over the whole
+    history, with the real balances (the forecast starts from the balance the user has,
+    whatever the model learns from)."""
     full = full if full is not None else daily_series(ledger)
-    part = daily_series(subset(ledger, rows), start=full.start)
+    source = ledger if amounts is None else replace(ledger, amount=np.asarray(amounts, float))
+    part = daily_series(subset(source, rows & (source.amount > 0)), start=full.start)
     return replace(full, inflow=part.inflow, outflow=part.outflow)
 
 

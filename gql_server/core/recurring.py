@@ -98,6 +98,8 @@ class RecurringSeries:
     occurrences: int
     confidence: float  # 0..1
     row_indexes: tuple[int, ...]
+    # Whether the amount repeats (rent, an EMI) rather than varies (a metered bill, a payout).
+    fixed_amount: bool = True
 
     @property
     def period_days(self) -> float:
@@ -447,6 +449,7 @@ def _series_of(
         occurrences=len(fit.hits),
         confidence=score,
         row_indexes=tuple(int(r) for r in group.rows[np.isin(event_of_row, fit.hits)]),
+        fixed_amount=amount.fixed,
     )
 
 
@@ -565,7 +568,8 @@ def scheduled_net(series: Sequence[RecurringSeries], start: date, days: int) -> 
 
 
 def outliers(ledger: Ledger, exclude: np.ndarray | None = None) -> np.ndarray:
-    """Rows that are one-off shocks (a ₹60,000 laptop, a one-time windfall), as a boolean mask.
+    """Rows that are one-off shocks (a ₹60,000 laptop, a one-time windfall), as a boolean mask:
+    above their `outlier_limits` and material.
 
     A row is an outlier when the modified z-score of its log amount (Iglewicz and Hoaglin,
     1993: 0.6745 (x - median) / MAD) exceeds 3.5 among all rows of its direction and category
@@ -574,18 +578,33 @@ def outliers(ledger: Ledger, exclude: np.ndarray | None = None) -> np.ndarray:
     roughly log-normal; the MAD is floored so a fixed-price category does not flag a small
     rise. Rows of recurring series set what is usual but are never flagged: `exclude` (a
     boolean mask or row indexes) names them, and without it they are found with
-    `detect_recurring` by category. Rows after `as_of` are not judged. Outliers are kept out
-    of the baseline the statistical forecast learns from.
+    `detect_recurring` by category. Rows after `as_of` are not judged.
     """
+    limits, material = _limits(ledger, exclude)
+    return (np.asarray(ledger.amount, dtype=np.float64) > limits) & material
+
+
+def outlier_limits(ledger: Ledger, exclude: np.ndarray | None = None) -> np.ndarray:
+    """The largest amount each row could have and not be an outlier (`outliers`): the
+    amount whose modified z-score is 3.5 in its reference group; infinite for rows that are
+    not judged (recurring, after as_of) or not material. Clipping an outlier to its limit
+    (winsorising) keeps what is usual about it (a purchase happened) out of what is not."""
+    limits, material = _limits(ledger, exclude)
+    return np.where(material, limits, np.inf)
+
+
+def _limits(ledger: Ledger, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the outlier limit (inf where not judged) and whether its size is material."""
     n = len(ledger)
-    flagged = np.zeros(n, dtype=bool)
+    limits = np.full(n, np.inf)
+    material = np.zeros(n, dtype=bool)
     if n == 0:
-        return flagged
+        return limits, material
     day = local_days(ledger.occurred_at, ledger.timezone).astype(np.int64)
     amount = np.asarray(ledger.amount, dtype=np.float64)
     judged = (day <= _number(ledger.as_of)) & (amount > 0)
     if not judged.any():
-        return flagged
+        return limits, material
     if exclude is None:
         exclude = np.array([r for s in detect_recurring(ledger) for r in s.row_indexes], int)
     exclude = np.asarray(exclude)
@@ -597,16 +616,18 @@ def outliers(ledger: Ledger, exclude: np.ndarray | None = None) -> np.ndarray:
     category = np.asarray(ledger.category, dtype=object)
     for direction in (False, True):
         side = judged & (income == direction)
-        material = MATERIAL_SHARE * float(amount[side].sum()) / months
+        threshold = MATERIAL_SHARE * float(amount[side].sum()) / months
         for name in sorted(set(category[side & ~excluded].tolist())):
             group = side & (category == name)
             reference = group if group.sum() >= MIN_CATEGORY_ROWS else side
-            flagged |= group & ~excluded & _far_above(logs, reference) & (amount >= material)
-    return flagged
+            rows = group & ~excluded
+            limits[rows] = _limit(logs, reference)
+            material |= rows & (amount >= threshold)
+    return limits, material
 
 
-def _far_above(logs: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Rows whose log amount is above the reference rows' median by a modified z over 3.5."""
+def _limit(logs: np.ndarray, reference: np.ndarray) -> float:
+    """The amount above the reference rows' median whose modified z-score is 3.5."""
     median = float(np.median(logs[reference]))
     mad = max(float(np.median(np.abs(logs[reference] - median))), MIN_LOG_MAD)
-    return MAD_TO_Z * (logs - median) / mad > OUTLIER_Z
+    return math.exp(median + OUTLIER_Z * mad / MAD_TO_Z)

@@ -8,18 +8,21 @@ stored forecast, so an empty scenario reproduces it exactly.
 * an extra monthly expense is spread evenly over the days (x 12 / 365.25 a day): it has no date
   to land on, and spreading it does not invent one;
 * a one-off expense lands on its day in every path.
+
+Dropping a source also drops items scheduled from it, so its draws of stops are skipped: the
+other items keep theirs only because each item draws in a fixed order (see `known_flows`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from gql_server.core.forecasting import HORIZONS, ForecastResult, forecast
 from gql_server.core.known_money import KnownMoney, baseline_series, first_day
-from gql_server.core.recurring import scheduled_flows
+from gql_server.core.recurring import occurrences_between
 from gql_server.core.series import DAYS_PER_MONTH, DailySeries, Ledger
 
 MIN_CHANGE_PCT, MAX_CHANGE_PCT = -100.0, 500.0
@@ -40,25 +43,48 @@ class Scenario:
 
 
 def known_flows(
-    ledger: Ledger, known: KnownMoney, days: int, scenario: Scenario | None = None
+    ledger: Ledger,
+    known: KnownMoney,
+    days: int,
+    scenario: Scenario | None = None,
+    *,
+    paths: int | None = None,
+    rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Known inflow and outflow of each day from the day after the history, under `scenario`.
-    A one-off outside the days is an error: the caller checks dates before asking."""
+
+    Without `paths`: every scheduled occurrence, as one row of days. With `paths` (and `rng`):
+    one row per simulated path, where each scheduled item stops after any occurrence with
+    probability one minus its certainty (`KnownMoney.schedule_certainty`), the same draw for
+    all its occurrences in a path. A one-off outside the days is an error: the caller checks
+    dates before asking."""
     scenario = scenario or Scenario()
     start = first_day(ledger)
-    kept = [
-        s
-        for s, source in zip(known.schedule, known.schedule_sources, strict=True)
-        if source < 0 or source not in scenario.drop_source_ids
-    ]
-    inflow, outflow = scheduled_flows(kept, start, days)
+    end = start + timedelta(days=max(days, 1) - 1)
+    shape = (days,) if paths is None else (paths, days)
+    inflow, outflow = np.zeros(shape), np.zeros(shape)
+    certainty = known.schedule_certainty or (1.0,) * len(known.schedule)
+    for item, source, sure in zip(known.schedule, known.schedule_sources, certainty, strict=True):
+        if source >= 0 and source in scenario.drop_source_ids:
+            continue
+        index = np.array([(d - start).days for d in occurrences_between(item, start, end)])
+        if len(index) == 0:
+            continue
+        target = inflow if item.is_income else outflow
+        if paths is None:
+            np.add.at(target, index, item.amount)
+            continue
+        generator = rng if rng is not None else np.random.default_rng(0)
+        draw = generator.random(paths)[:, None]
+        paid = draw < sure ** np.arange(1, len(index) + 1)[None, :]
+        target[:, index] += paid * item.amount
     inflow = inflow * (1.0 + scenario.income_change_pct / 100.0)
     outflow = outflow + scenario.extra_monthly_expense / DAYS_PER_MONTH
     for day, amount in scenario.one_offs:
         index = (day - start).days
         if not 0 <= index < days:
             raise ValueError(f"a one-off on {day} is outside the {days} days from {start}")
-        outflow[index] += amount
+        outflow[..., index] += amount
     return inflow, outflow
 
 
@@ -70,7 +96,7 @@ def scenario_baseline(
     if scenario is not None and scenario.drop_source_ids:
         dropped = np.isin(np.asarray(ledger.source_id), list(scenario.drop_source_ids))
         rows = rows & ~dropped
-    return baseline_series(ledger, rows, full)
+    return baseline_series(ledger, rows, full, known.baseline_amount)
 
 
 def forecast_known(
@@ -81,16 +107,21 @@ def forecast_known(
     seed: int,
     scenario: Scenario | None = None,
     horizons: tuple[int, ...] = HORIZONS,
+    paths: int = 1000,
     time_budget_s: float = 2.0,
 ) -> ForecastResult:
-    """Known flows on their dates plus the model of the rest, under `scenario` (none: as is)."""
+    """Known flows on their dates plus the model of the rest, under `scenario` (none: as is).
+    The items' stops are drawn from their own stream of the seed, so a scenario changes the
+    paths only where it changes the flows."""
     days = max(horizons)
-    inflow, outflow = known_flows(ledger, known, days, scenario)
+    stops = np.random.default_rng(np.random.SeedSequence([seed % 2**32, 0x5ED]))
+    inflow, outflow = known_flows(ledger, known, days, scenario, paths=paths, rng=stops)
     change = scenario.income_change_pct if scenario is not None else 0.0
     return forecast(
         scenario_baseline(ledger, known, full, scenario),
         seed=seed,
         horizons=horizons,
+        paths=paths,
         scheduled_inflow=inflow,
         scheduled_outflow=outflow,
         income_factor=1.0 + change / 100.0,

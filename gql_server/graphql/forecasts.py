@@ -55,8 +55,9 @@ class Forecast:
     excluded_ids: strawberry.Private[list[int]]
 
     @strawberry.field(
-        description="One-off transactions the model does not learn from (the outlier rule or "
-        "your excludeFromForecast), newest first; recurring items are scheduled instead."
+        description="One-off transactions the model learns only in part (clipped to what is "
+        "usual for their category by the outlier rule) or not at all (excludeFromForecast: "
+        "true), newest first."
     )
     async def kept_out_of_baseline(self, info: Info) -> list[TransactionType]:
         user = await info.context.require_user()

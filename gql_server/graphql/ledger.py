@@ -47,7 +47,8 @@ class TransactionType:
     )
     exclude_from_forecast: bool | None = strawberry.field(
         description="Your word on the forecast: true keeps this row out of what the model "
-        "learns (a one-off), false keeps it in; null lets the outlier rule decide."
+        "learns (a one-off), false keeps it in whole; null lets the outlier rule decide (it "
+        "clips a one-off to what is usual for its category)."
     )
     income_source_id: strawberry.Private[int | None]
 

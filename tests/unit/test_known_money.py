@@ -13,6 +13,7 @@ from gql_server.core.known_money import (
     EXCLUDE,
     INCLUDE,
     Declared,
+    continuation,
     counterparty,
     plan_known_money,
 )
@@ -138,7 +139,10 @@ def test_rent_on_the_first_tips_the_paths_below_zero_on_that_day() -> None:
     assert h.below_zero is not None
     assert h.below_zero[0] >= 0.9  # ₹10,000 minus the ₹15,000 rent due tomorrow
     assert h.expected_outflow >= 15_000.0
-    assert h.expected_inflow >= 40_000.0  # the retainer on the 25th
+    # the retainer on the 25th, in every path but those where the series stopped
+    retainer = known.schedule_certainty[[s.merchant for s in known.schedule].index("Acme Studio")]
+    assert h.expected_inflow == pytest.approx(40_000.0 * retainer, rel=0.02)
+    assert h.expected_inflow < 40_000.0
 
 
 def test_an_empty_scenario_reproduces_the_forecast_and_a_one_off_moves_every_path() -> None:
@@ -155,3 +159,38 @@ def test_an_empty_scenario_reproduces_the_forecast_and_a_one_off_moves_every_pat
     shift = base.balance_quantiles - bought.horizons[0].balance_quantiles
     assert np.allclose(shift[:4], 0.0)
     assert np.allclose(shift[4:], 25_000.0)
+
+
+def test_a_one_off_is_clipped_to_what_is_usual_not_dropped() -> None:
+    ledger, merchants = make_ledger(_history(), AS_OF)
+
+    known = plan_known_money(ledger, merchants=merchants)
+
+    [laptop] = np.flatnonzero(merchants == "Croma").tolist()
+    assert known.excluded[laptop]
+    assert known.baseline[laptop]
+    assert known.baseline_amount is not None
+    assert 0 < known.baseline_amount[laptop] < 60_000.0 / 4  # a purchase, not a laptop
+    shop = int(np.flatnonzero(merchants == "BigBasket")[0])
+    assert known.baseline_amount[shop] == ledger.amount[shop]
+
+
+def test_a_payout_whose_amount_wanders_is_listed_but_left_to_the_model() -> None:
+    amounts = [5_200.0, 6_100.0, 5_600.0, 4_900.0, 5_800.0, 6_300.0, 5_100.0, 5_500.0] * 3
+    payouts = [
+        (date(2024, 12, 27) - timedelta(weeks=23 - k), a, True, "Platform payout", "Swiggy")
+        for k, a in enumerate(amounts)
+    ]
+    ledger, merchants = make_ledger(_history(payouts), AS_OF)
+
+    known = plan_known_money(ledger, merchants=merchants)
+
+    [swiggy] = [s for s in known.detected if s.merchant == "Swiggy"]
+    assert not swiggy.fixed_amount
+    assert "Swiggy" not in {s.merchant for s in known.schedule}
+    assert _rows_of(merchants, known.baseline, "Swiggy").all()
+
+
+def test_a_less_certain_series_is_likelier_to_stop_but_never_promised() -> None:
+    assert continuation(1.0) == pytest.approx(0.98)
+    assert continuation(0.5) < continuation(0.9) < continuation(1.0) < 1.0
