@@ -3,6 +3,7 @@ scenarios and the balance fan."""
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -396,3 +397,33 @@ async def test_exclude_from_forecast_overrides_the_outlier_rule_both_ways(api: A
     assert laptop not in {t["id"] for t in now_in}
     assert Decimal(included["expectedOutflow"]) > Decimal(automatic["expectedOutflow"])
     assert back["expectedOutflow"] == automatic["expectedOutflow"]
+
+
+async def test_two_processes_storing_one_users_outlook_at_once_store_each_item_once(
+    api: Api,
+) -> None:
+    from tortoise.transactions import in_transaction
+
+    from gql_server.core.known_money import plan_known_money
+    from gql_server.services.forecasts import load_ledger_rows
+    from gql_server.services.recurring_items import store_detected
+
+    await api.register()
+    me = await _me()
+    await give_generated_history(me.id, seed=7, pattern="stable", days=400)
+    loaded = await load_ledger_rows(me, _today())
+    known = plan_known_money(loaded.ledger, merchants=loaded.merchants)
+
+    async def store(delay: float) -> None:
+        # Two server processes storing the same outlook: the second starts while the first
+        # has written but not committed.
+        await asyncio.sleep(delay)
+        async with in_transaction() as connection:
+            await store_detected(me.id, known.detected, known.detected_sources, connection)
+            await asyncio.sleep(0.3)
+
+    await asyncio.gather(store(0.0), store(0.1))
+
+    keys = await RecurringItem.filter(user_id=me.id).values_list("counterparty", "direction")
+    assert len(keys) == len(known.detected) > 0
+    assert len(keys) == len(set(keys))
