@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from gql_server import models
-from gql_server.graphql.context import Info
+from gql_server.graphql.context import Info, once_per_query
 from gql_server.graphql.income_sources import present_fields
 from gql_server.graphql.pagination import Connection, Edge, PageInfo
 from gql_server.graphql.permissions import IsAuthenticated
@@ -157,12 +157,17 @@ class BufferSettingsInput:
     )
 
 
+async def _shared_state(info: Info) -> BufferState:
+    user = await info.context.require_user()
+    return await once_per_query(info, "buffer_state", lambda: buffer_state(user))
+
+
 async def resolve_buffer(info: Info) -> BufferType:
-    return to_gql_buffer(await buffer_state(await info.context.require_user()))
+    return to_gql_buffer(await _shared_state(info))
 
 
 async def resolve_smoothing_plan(info: Info) -> SmoothingPlan:
-    return to_gql_plan(await buffer_state(await info.context.require_user()))
+    return to_gql_plan(await _shared_state(info))
 
 
 @strawberry.type

@@ -1,10 +1,14 @@
-"""The per-request context: who is asking, the settings, and (later) per-request DataLoaders."""
+"""The per-request context: who is asking, the settings, per-request DataLoaders, and reads
+that several fields of one query share."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from graphql import OperationType
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -12,7 +16,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from gql_server.errors import Forbidden, Unauthenticated
 from gql_server.graphql.loaders import Loaders, income_source_loader
-from gql_server.models import Role, User
+from gql_server.models import Role, User, UserForecast
 from gql_server.resources import Resources
 from gql_server.services import accounts
 from gql_server.services.forecasts import Outlooks
@@ -27,7 +31,8 @@ class Context:
     resources: Resources | None = None
     # Set by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
-    _user: User | None = field(default=None, init=False)
+    _user: asyncio.Future[User] | None = field(default=None, init=False)
+    _shared: dict[str, asyncio.Future[Any]] = field(default_factory=dict, init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,13 +53,14 @@ class Context:
         return token.strip()
 
     async def require_user(self) -> User:
-        """The caller, checked once per request (signature, expiry, type, token version)."""
+        """The caller, checked once per request (signature, expiry, type, token version): the
+        top-level fields of a query resolve concurrently, and all of them wait for one check."""
         if self._user is None:
             token = self._bearer_token()
             if token is None:
                 raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
-            self._user = await accounts.authenticate(self.settings, token)
-        return self._user
+            self._user = asyncio.ensure_future(accounts.authenticate(self.settings, token))
+        return await asyncio.shield(self._user)
 
     @property
     def outlooks(self) -> Outlooks:
@@ -69,3 +75,22 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+T = TypeVar("T")
+
+
+async def once_per_query(info: Info, key: str, make: Callable[[], Awaitable[T]]) -> T:
+    """`make()` once for all the fields of a query that ask (a dashboard reads the outlook for
+    its forecasts, features and insights, the buffer's state for the buffer and the plan).
+    In a mutation every call reads afresh: a field may follow a write in the same document."""
+    if info.operation.operation is not OperationType.QUERY:
+        return await make()
+    shared = info.context._shared
+    if key not in shared:
+        shared[key] = asyncio.ensure_future(make())
+    return await asyncio.shield(shared[key])
+
+
+async def current_outlook(info: Info) -> UserForecast:
+    """The caller's stored outlook, fresh for their data, read once per query."""
+    user = await info.context.require_user()
+    return await once_per_query(info, "outlook", lambda: info.context.outlooks.get(user))

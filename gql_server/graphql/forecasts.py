@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from gql_server.core.forecasting import HORIZONS
-from gql_server.graphql.context import Info
+from gql_server.graphql.context import Info, current_outlook
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.models import UserForecast
@@ -161,7 +161,7 @@ async def resolve_forecast(
     user = await info.context.require_user()
     if scenario is None:
         forecasts.check_horizon(horizon_days)
-        return stored_forecast(await info.context.outlooks.get(user), horizon_days)
+        return stored_forecast(await current_outlook(info), horizon_days)
     outcome = await scenarios.forecast_under(
         info.context.outlooks, user, horizon_days, _form(scenario)
     )
@@ -186,12 +186,16 @@ async def resolve_balance_forecast(
 
 async def resolve_forecasts(info: Info, refresh: bool = False) -> list[Forecast]:
     user = await info.context.require_user()
-    stored = await info.context.outlooks.get(user, refresh=refresh)
+    stored = (
+        await info.context.outlooks.get(user, refresh=True)
+        if refresh
+        else await current_outlook(info)
+    )
     return [stored_forecast(stored, h) for h in HORIZONS]
 
 
 async def resolve_features(info: Info) -> Features:
-    stored = await info.context.outlooks.get(await info.context.require_user())
+    stored = await current_outlook(info)
     values = [
         Feature(name=n, value=v, description=d) for n, v, d in forecasts.feature_values(stored)
     ]

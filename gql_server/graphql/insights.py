@@ -9,9 +9,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gql_server import models
-from gql_server.graphql.context import Info
+from gql_server.graphql.context import Info, current_outlook
 from gql_server.graphql.permissions import IsAuthenticated
-from gql_server.services.forecasts import list_insights
+from gql_server.services.forecasts import check_first, list_insights
 
 
 @strawberry.enum
@@ -60,7 +60,9 @@ def to_gql_insight(row: models.Insight) -> Insight:
 
 async def resolve_insights(info: Info, first: int) -> list[Insight]:
     user = await info.context.require_user()
-    rows = await list_insights(info.context.outlooks, user, first)
+    check_first(first)
+    await current_outlook(info)  # insights as of the current data
+    rows = await list_insights(user, first)
     return [to_gql_insight(row) for row in rows]
 
 

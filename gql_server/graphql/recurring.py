@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from gql_server import models
-from gql_server.graphql.context import Info
+from gql_server.graphql.context import Info, current_outlook
 from gql_server.graphql.income_sources import (
     IncomeSourceType,
     present_fields,
@@ -125,7 +125,7 @@ async def resolve_recurring_items(
     direction: models.Direction | None = None,
 ) -> list[RecurringItemType]:
     user = await info.context.require_user()
-    await info.context.outlooks.get(user)  # detections as of the current ledger
+    await current_outlook(info)  # detections as of the current ledger
     rows = await recurring_items.list_items(
         user,
         models.RecurringStatus(status) if status else None,

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -52,6 +53,10 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(
             request=request, response=response, settings=self.settings, resources=self.resources
         )
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: about 4% less CPU per 50-row page than json.dumps (bench/api_load.py).
+        return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
         # json.loads raises RecursionError on deeply nested arrays and ValueError on integers

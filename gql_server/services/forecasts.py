@@ -196,11 +196,15 @@ def _insight_row(user_id: int, insight: CoreInsight, made_at: datetime) -> Insig
     )
 
 
-async def list_insights(outlooks: Outlooks, user: User, first: int) -> list[Insight]:
-    """The most important first, fresh for the user's current data."""
+def check_first(first: int) -> int:
     if not 1 <= first <= 50:
         raise BadUserInput("first must be between 1 and 50", field="first")
-    await outlooks.get(user)
+    return first
+
+
+async def list_insights(user: User, first: int) -> list[Insight]:
+    """The most important first (the caller makes sure the outlook is fresh)."""
+    check_first(first)
     return await Insight.filter(user_id=user.id).order_by("-importance", "id").limit(first)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from decimal import Decimal
 
 import pytest
@@ -118,3 +119,26 @@ async def test_risk_separates_a_stable_saver_from_a_declining_earner(api: Api) -
     assert stable["riskLevel"] == "LOW"
     assert declining["riskLevel"] in ("MEDIUM", "HIGH")
     assert declining["riskScore"] > stable["riskScore"] + 0.2
+
+
+async def test_a_dashboard_checks_the_caller_and_reads_the_outlook_and_buffer_once(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    await api.register()
+    await give_generated_history((await _me()).id, seed=4, pattern="stable", days=200)
+    dashboard = """{ me { email } forecasts { expectedNet } features { asOf }
+      insights(first: 3) { title } buffer { balance } smoothingPlan { monthlyPaycheck }
+      recurringItems { merchant } }"""
+    assert "errors" not in await api.post(dashboard)  # computed and stored once
+
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        body = await api.post(dashboard)
+
+    assert "errors" not in body
+    sql = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
+    callers = [s for s in sql if 'FROM "app_user"' in s or "FROM app_user" in s]
+    fingerprints = [s for s in sql if "MAX(updated_at)" in s]
+    buffers = [s for s in sql if 'FROM "buffer"' in s]
+    assert len(callers) == 1, callers  # one token check for seven fields
+    assert len(fingerprints) == 1, fingerprints  # one freshness check of the outlook
+    assert len(buffers) == 1, buffers  # one buffer read for the buffer and the plan
