@@ -64,6 +64,7 @@ def known_flows(
     shape = (days,) if paths is None else (paths, days)
     inflow, outflow = np.zeros(shape), np.zeros(shape)
     certainty = known.schedule_certainty or (1.0,) * len(known.schedule)
+    generator = rng if rng is not None else np.random.default_rng(0)
     for item, source, sure in zip(known.schedule, known.schedule_sources, certainty, strict=True):
         if source >= 0 and source in scenario.drop_source_ids:
             continue
@@ -74,7 +75,6 @@ def known_flows(
         if paths is None:
             np.add.at(target, index, item.amount)
             continue
-        generator = rng if rng is not None else np.random.default_rng(0)
         draw = generator.random(paths)[:, None]
         paid = draw < sure ** np.arange(1, len(index) + 1)[None, :]
         target[:, index] += paid * item.amount

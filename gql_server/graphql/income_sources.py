@@ -55,6 +55,14 @@ class IncomeSourcePatch:
     )
 
 
+async def linked_income_source(info: Info, source_id: int | None) -> IncomeSourceType | None:
+    """The income source a row links to, batched per request (DataLoader)."""
+    if source_id is None:
+        return None
+    row = await info.context.loaders.income_source.load(source_id)
+    return to_gql_income_source(row) if row else None
+
+
 def present_fields(patch: object) -> dict[str, object]:
     """The fields a client actually sent in a patch input (absent ones are UNSET)."""
     return {k: v for k, v in vars(patch).items() if v is not strawberry.UNSET}

@@ -15,8 +15,8 @@ from gql_server.errors import NotFound
 from gql_server.graphql.context import Info
 from gql_server.graphql.income_sources import (
     IncomeSourceType,
+    linked_income_source,
     present_fields,
-    to_gql_income_source,
 )
 from gql_server.graphql.pagination import Connection, Edge, PageInfo
 from gql_server.graphql.permissions import IsAuthenticated
@@ -54,10 +54,7 @@ class TransactionType:
 
     @strawberry.field
     async def income_source(self, info: Info) -> IncomeSourceType | None:
-        if self.income_source_id is None:
-            return None
-        row = await info.context.loaders.income_source.load(self.income_source_id)
-        return to_gql_income_source(row) if row else None
+        return await linked_income_source(info, self.income_source_id)
 
 
 def to_gql_transaction(row: models.Transaction, zone: ZoneInfo) -> TransactionType:

@@ -11,8 +11,8 @@ from gql_server import models
 from gql_server.graphql.context import Info, current_outlook
 from gql_server.graphql.income_sources import (
     IncomeSourceType,
+    linked_income_source,
     present_fields,
-    to_gql_income_source,
 )
 from gql_server.graphql.ledger import Direction
 from gql_server.graphql.permissions import IsAuthenticated
@@ -56,10 +56,7 @@ class RecurringItemType:
 
     @strawberry.field
     async def income_source(self, info: Info) -> IncomeSourceType | None:
-        if self.income_source_id is None:
-            return None
-        row = await info.context.loaders.income_source.load(self.income_source_id)
-        return to_gql_income_source(row) if row else None
+        return await linked_income_source(info, self.income_source_id)
 
 
 def to_gql_recurring_item(row: models.RecurringItem, today: date) -> RecurringItemType:

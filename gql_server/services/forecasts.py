@@ -17,10 +17,11 @@ from tortoise.transactions import in_transaction
 
 from gql_server import db
 from gql_server.core.features import FEATURES
-from gql_server.core.forecasting import HORIZONS
+from gql_server.core.forecasting import HORIZONS, HorizonForecast
 from gql_server.core.insights import Insight as CoreInsight
 from gql_server.core.known_money import AUTOMATIC, EXCLUDE, INCLUDE
 from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
+from gql_server.core.risk import RiskAssessment
 from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput
 from gql_server.models import IncomeSource, Insight, Transaction, User, UserForecast
@@ -32,6 +33,16 @@ from gql_server.services.validation import local_today
 # Bump when the models change, so stored outlooks are recomputed.
 MODEL_VERSION = "2026-11-25.2"
 CENT = Decimal("0.01")
+_MONEY_KEYS = (
+    "expected_inflow",
+    "expected_outflow",
+    "expected_net",
+    "inflow_low",
+    "inflow_high",
+    "net_low",
+    "net_high",
+    "projected_min_balance",
+)
 
 # The ledger's shape, the buffer's state (the insights read both) and the user's word on
 # recurring items (declared or dismissed; detections are the outlook's own output); a buffer
@@ -134,51 +145,38 @@ async def load_ledger_rows(user: User, as_of: date) -> LoadedLedger:
     )
 
 
-def _stored_horizons(outlook: Outlook) -> list[dict[str, Any]]:
-    stored = []
-    for horizon, risk in zip(outlook.forecast.horizons, outlook.risks, strict=True):
-        stored.append(
-            {
-                "horizon_days": horizon.horizon_days,
-                "expected_inflow": money(horizon.expected_inflow),
-                "expected_outflow": money(horizon.expected_outflow),
-                "expected_net": money(horizon.expected_net),
-                "inflow_low": money(horizon.inflow_low),
-                "inflow_high": money(horizon.inflow_high),
-                "net_low": money(horizon.net_low),
-                "net_high": money(horizon.net_high),
-                "projected_min_balance": money(horizon.projected_min_balance),
-                "shortfall_probability": round(horizon.shortfall_probability, 4),
-                "risk_level": risk.level.value,
-                "risk_score": round(risk.score, 4),
-                "balance_quantiles": [[money(v) for v in row] for row in horizon.balance_quantiles],
-            }
-        )
-    return stored
+def stored_horizons(
+    horizons: Sequence[HorizonForecast], risks: Sequence[RiskAssessment]
+) -> list[dict[str, Any]]:
+    """Each horizon with its risk as stored: money as exact decimal strings."""
+    return [
+        {
+            "horizon_days": horizon.horizon_days,
+            **{key: money(getattr(horizon, key)) for key in _MONEY_KEYS},
+            "shortfall_probability": round(horizon.shortfall_probability, 4),
+            "risk_level": risk.level.value,
+            "risk_score": round(risk.score, 4),
+            "balance_quantiles": [[money(v) for v in row] for row in horizon.balance_quantiles],
+        }
+        for horizon, risk in zip(horizons, risks, strict=True)
+    ]
 
 
-def horizon_view(stored: UserForecast, horizon_days: int) -> HorizonView:
-    data = next(h for h in stored.horizons if h["horizon_days"] == horizon_days)
+def view_of(horizons: list[dict[str, Any]], horizon_days: int) -> HorizonView:
+    """One stored horizon, money back as Decimal."""
+    data = next(h for h in horizons if h["horizon_days"] == horizon_days)
     return HorizonView(
         horizon_days=horizon_days,
         shortfall_probability=float(data["shortfall_probability"]),
         risk_level=data["risk_level"],
         risk_score=float(data["risk_score"]),
         balance_quantiles=data["balance_quantiles"],
-        **{
-            key: Decimal(data[key])
-            for key in (
-                "expected_inflow",
-                "expected_outflow",
-                "expected_net",
-                "inflow_low",
-                "inflow_high",
-                "net_low",
-                "net_high",
-                "projected_min_balance",
-            )
-        },
+        **{key: Decimal(data[key]) for key in _MONEY_KEYS},
     )
+
+
+def horizon_view(stored: UserForecast, horizon_days: int) -> HorizonView:
+    return view_of(stored.horizons, horizon_days)
 
 
 def _insight_row(user_id: int, insight: CoreInsight, made_at: datetime) -> Insight:
@@ -280,7 +278,7 @@ class Outlooks:
             "interval_coverage": outlook.forecast.interval_coverage,
             "low_confidence": outlook.forecast.low_confidence,
             "features": outlook.features,
-            "horizons": _stored_horizons(outlook),
+            "horizons": stored_horizons(outlook.forecast.horizons, outlook.risks),
             "baseline_excluded": (
                 loaded.ids[known.excluded][:MAX_EXCLUDED_LISTED].tolist() if known else []
             ),

@@ -22,7 +22,8 @@ from gql_server.services.forecasts import (
     check_horizon,
     horizon_view,
     load_ledger_rows,
-    money,
+    stored_horizons,
+    view_of,
 )
 from gql_server.services.validation import object_id
 
@@ -72,13 +73,17 @@ async def check_scenario(
     prefix = "scenario."
     if len(form.drop_income_sources) > MAX_LIST or len(form.one_off_expenses) > MAX_LIST:
         raise BadUserInput(f"a scenario takes at most {MAX_LIST} entries per list")
-    drop: set[int] = set()
-    for k, raw in enumerate(form.drop_income_sources):
-        where = f"{prefix}dropIncomeSources[{k}]"
-        source_id = object_id(raw, "income source", field=where)
-        if not await IncomeSource.exists(id=source_id, user_id=user.id):
-            raise NotFound("income source not found", field=where)
-        drop.add(source_id)
+    wanted = [
+        object_id(raw, "income source", field=f"{prefix}dropIncomeSources[{k}]")
+        for k, raw in enumerate(form.drop_income_sources)
+    ]
+    own = set(
+        await IncomeSource.filter(user_id=user.id, id__in=wanted).values_list("id", flat=True)
+    )
+    for k, source_id in enumerate(wanted):
+        if source_id not in own:
+            raise NotFound("income source not found", field=f"{prefix}dropIncomeSources[{k}]")
+    drop = set(wanted)
     change = form.income_change_percent or 0.0
     if not (math.isfinite(change) and MIN_CHANGE_PCT <= change <= MAX_CHANGE_PCT):
         raise BadUserInput(
@@ -120,27 +125,6 @@ def _scenario(
     )
 
 
-def _view(result: ForecastResult, risks: tuple[RiskAssessment, ...], horizon: int) -> HorizonView:
-    h, risk = next(
-        (h, r) for h, r in zip(result.horizons, risks, strict=True) if h.horizon_days == horizon
-    )
-    return HorizonView(
-        horizon_days=horizon,
-        expected_inflow=Decimal(money(h.expected_inflow)),
-        expected_outflow=Decimal(money(h.expected_outflow)),
-        expected_net=Decimal(money(h.expected_net)),
-        inflow_low=Decimal(money(h.inflow_low)),
-        inflow_high=Decimal(money(h.inflow_high)),
-        net_low=Decimal(money(h.net_low)),
-        net_high=Decimal(money(h.net_high)),
-        projected_min_balance=Decimal(money(h.projected_min_balance)),
-        shortfall_probability=round(h.shortfall_probability, 4),
-        risk_level=risk.level.value,
-        risk_score=round(risk.score, 4),
-        balance_quantiles=[[money(v) for v in row] for row in h.balance_quantiles],
-    )
-
-
 def stored_outcome(stored: UserForecast, horizon_days: int) -> ScenarioOutcome:
     return ScenarioOutcome(
         as_of=stored.as_of,
@@ -179,7 +163,7 @@ async def forecast_under(
     )
     return ScenarioOutcome(
         as_of=stored.as_of,
-        view=_view(result, risks, horizon_days),
+        view=view_of(stored_horizons(result.horizons, risks), horizon_days),
         model=result.model,
         low_confidence=result.low_confidence,
         backtest_mase=result.backtest_mase,
