@@ -16,11 +16,17 @@ from tests.conftest import free_port
 
 
 class Server:
-    """One `gql-server serve` process."""
+    """One `gql-server serve` process; with `keep_log`, its log is kept in `workdir` for
+    `log_text()`."""
 
     def __init__(
-        self, database_url: str, workdir: Path, *, log: IO[str] | None = None, **env: str
+        self, database_url: str, workdir: Path, *, keep_log: bool = False, **env: str
     ) -> None:
+        self.log: Path | None = None
+        self._sink: IO[str] | None = None
+        if keep_log:
+            self.log = workdir / f"server-{time.monotonic_ns()}.log"
+            self._sink = self.log.open("w")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -35,7 +41,7 @@ class Server:
             },
             cwd=workdir,
             stdout=subprocess.DEVNULL,
-            stderr=log if log is not None else subprocess.DEVNULL,
+            stderr=self._sink if self._sink is not None else subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -57,7 +63,14 @@ class Server:
         )
         return response.json()
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        """Stop the process with `sig` and return its exit code."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(timeout=30)
+        if self._sink is not None:
+            self._sink.close()
+        return self.process.returncode
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log else ""

@@ -28,24 +28,9 @@ CREATE = """mutation { createTransaction(input: {occurredAt: "2026-11-01T10:00:0
   amount: "499.00", direction: EXPENSE, merchant: "Swiggy"}) { id balanceAfter } }"""
 
 
-class LoggedServer:
-    def __init__(self, database_url: str, workdir: Path, **env: str) -> None:
-        self.log = workdir / f"server-{time.monotonic_ns()}.log"
-        self._sink = self.log.open("w")
-        self.server = Server(database_url, workdir, log=self._sink, **env)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int | None:
-        self.server.stop(sig)
-        self._sink.close()
-        return self.server.process.returncode
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 @pytest.fixture
-def live(postgres_url: str, app_client, tmp_path: Path) -> Iterator[LoggedServer]:
-    server = LoggedServer(postgres_url, tmp_path, GENERATION_CHUNK_USERS="2")
+def live(postgres_url: str, app_client, tmp_path: Path) -> Iterator[Server]:
+    server = Server(postgres_url, tmp_path, keep_log=True, GENERATION_CHUNK_USERS="2")
     yield server
     server.stop()
 
@@ -81,9 +66,9 @@ async def _cut_off(postgres_url: str, seconds: float, during) -> None:
 
 
 async def test_a_database_restart_gives_clear_errors_then_service_resumes_by_itself(
-    live: LoggedServer, postgres_url: str
+    live: Server, postgres_url: str
 ) -> None:
-    server = live.server
+    server = live
     token, _ = _register(server)
     seen: dict[str, object] = {}
 
@@ -113,20 +98,17 @@ async def test_a_database_restart_gives_clear_errors_then_service_resumes_by_its
 async def test_sigterm_while_a_job_writes_fails_it_with_a_reason_and_no_half_user(
     postgres_url: str, app_client, tmp_path: Path
 ) -> None:
-    live = LoggedServer(postgres_url, tmp_path, GENERATION_CHUNK_USERS="2")
-    token, user_id = _register(live.server, "ops@example.in")
+    live = Server(postgres_url, tmp_path, keep_log=True, GENERATION_CHUNK_USERS="2")
+    token, user_id = _register(live, "ops@example.in")
     admin = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
     try:
         await admin.execute("UPDATE app_user SET role = 'admin' WHERE id = $1", user_id)
-        job_id = live.server.post(
+        job_id = live.post(
             START,
             {"i": {"users": 400, "days": 365, "seed": "12", "password": STRONG_PASSWORD}},
             token,
         )["data"]["generateDataset"]["id"]
-        while (
-            live.server.post(FOLLOW, {"id": job_id}, token)["data"]["generationJob"]["usersDone"]
-            < 2
-        ):
+        while live.post(FOLLOW, {"id": job_id}, token)["data"]["generationJob"]["usersDone"] < 2:
             await asyncio.sleep(0.05)
 
         started = time.monotonic()
@@ -171,8 +153,8 @@ def _post_bytes(token: str, query: str, *, declared: int | None = None) -> bytes
     return head + (body[: declared // 2] if declared else body)
 
 
-async def test_clients_that_hang_up_mid_request_leave_no_trace(live: LoggedServer) -> None:
-    server = live.server
+async def test_clients_that_hang_up_mid_request_leave_no_trace(live: Server) -> None:
+    server = live
     token, user_id = _register(server)
     await give_generated_history(user_id, seed=4, pattern="volatile", days=300)
     port = server.port

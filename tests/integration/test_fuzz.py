@@ -47,8 +47,8 @@ class FuzzTarget:
     """A server whose log is kept, and a token for the fuzz user (signed in again whenever a
     generated logout or password change ends the session)."""
 
-    def __init__(self, server: Server, log: Path) -> None:
-        self.server, self.log = server, log
+    def __init__(self, server: Server) -> None:
+        self.server = server
         body = server.post(
             REGISTER, {"i": {"email": EMAIL, "password": STRONG_PASSWORD, "fullName": "Fuzz"}}
         )
@@ -61,19 +61,16 @@ class FuzzTarget:
             self.token = body["data"]["login"]["accessToken"]
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
+        return self.server.log_text()
 
 
 @pytest.fixture(scope="module")
 def target(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
-    workdir = tmp_path_factory.mktemp("fuzz")
-    log = workdir / "server.log"
-    with log.open("w") as sink:
-        server = Server(postgres_url, workdir, log=sink)
-        try:
-            yield FuzzTarget(server, log)
-        finally:
-            server.stop()
+    server = Server(postgres_url, tmp_path_factory.mktemp("fuzz"), keep_log=True)
+    try:
+        yield FuzzTarget(server)
+    finally:
+        server.stop()
 
 
 @SCHEMA.parametrize()
