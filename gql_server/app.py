@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
-from gql_server import db
+from gql_server import clock, db
 from gql_server.body_limit import BodyLimitMiddleware
 from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
@@ -58,6 +58,8 @@ def build_resources(
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
+    if settings.ledger_now is not None:
+        clock.pin(settings.ledger_now)
 
     resources = build_resources(settings)
 

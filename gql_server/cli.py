@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gql_server import db
+from gql_server import clock, db
 from gql_server.errors import ApiError
 from gql_server.settings import Settings, SettingsError, load_settings
 
@@ -178,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.getLogger("asyncpg.pool").addFilter(_WithoutTraceback())
     try:
         settings = load_settings()
+        if settings.ledger_now is not None:
+            clock.pin(settings.ledger_now)
         if getattr(args, "workers", 1) < 1:
             raise CommandError("--workers must be at least 1")
         args.handler(settings, args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from starlette.config import Config
@@ -59,6 +59,9 @@ class Settings:
     generation_workers: str = "auto"
     # A running job whose heartbeat is older than this lost its server: any process fails it.
     generation_stale_after: timedelta = timedelta(seconds=30)
+    # Freezes the ledger's clock (gql_server/clock.py) for a reproducible demo or a test
+    # server; refused in production, where "today" must be today.
+    ledger_now: datetime | None = None
     demo_email: str = "demo@gigcash.in"
     demo_password: str = "Chai-and-invoices-2026"  # noqa: S105
 
@@ -84,6 +87,10 @@ class Settings:
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters when APP_ENV=production "
                 '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
+        if self.is_production and self.ledger_now is not None:
+            raise SettingsError("LEDGER_NOW must not be set when APP_ENV=production")
+        if self.ledger_now is not None and self.ledger_now.tzinfo is None:
+            raise SettingsError("LEDGER_NOW needs an offset, e.g. 2026-11-25T12:00:00+05:30")
         if not self.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
             raise SettingsError(
                 "DATABASE_URL must start with sqlite://, postgres:// or postgresql://"
@@ -114,6 +121,10 @@ class Settings:
 
 def _minutes(config: Config, name: str, default: timedelta) -> timedelta:
     return timedelta(minutes=config(name, cast=float, default=default.total_seconds() / 60))
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
@@ -165,6 +176,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
             login_attempts_per_address=config(
                 "LOGIN_ATTEMPTS_PER_ADDRESS", cast=int, default=defaults.login_attempts_per_address
             ),
+            ledger_now=config("LEDGER_NOW", cast=_instant, default=None),
         )
     except ValueError as exc:
         raise SettingsError(f"A setting has the wrong type: {exc}") from None

@@ -8,8 +8,10 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -17,7 +19,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from tortoise import connections
 
-from gql_server import db
+from gql_server import clock, db
 from gql_server.app import create_app
 from gql_server.models import Role, User
 from gql_server.settings import Settings
@@ -37,6 +39,16 @@ TABLES = (
     "app_user",
 )
 STRONG_PASSWORD = "Saffron-kite-monsoon-42"
+# The ledger's "now" for the whole suite, so that no test depends on the day it runs on
+# (tokens, rate limits and heartbeats still read the wall clock). Servers in subprocesses get
+# it as LEDGER_NOW.
+TEST_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ledger_clock() -> Iterator[datetime]:
+    with clock.pinned(TEST_NOW):
+        yield TEST_NOW
 
 
 @pytest.fixture(scope="session")

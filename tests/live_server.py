@@ -12,7 +12,7 @@ from typing import IO
 
 import httpx
 
-from tests.conftest import free_port
+from tests.conftest import TEST_NOW, free_port
 
 
 class Server:
@@ -37,6 +37,7 @@ class Server:
                 "DATABASE_URL": database_url,
                 "JWT_SECRET": "scale-out-secret-" + "s" * 40,
                 "FORECAST_EXECUTOR": "thread",
+                "LEDGER_NOW": TEST_NOW.isoformat(),
                 **env,
             },
             cwd=workdir,

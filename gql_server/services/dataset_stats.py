@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from gql_server import db
+from gql_server import clock, db
 
 # Amounts compared in whole paise, so SQLite (decimals kept as text) checks them exactly.
 _PAISE = "CAST(ROUND({} * 100) AS BIGINT)"
@@ -147,7 +147,7 @@ async def dataset_statistics() -> Statistics:
 
 async def quality_checks() -> list[CheckResult]:
     low = db.sql_timestamp(datetime(2000, 1, 1, tzinfo=UTC))
-    high = db.sql_timestamp(datetime.now(UTC) + timedelta(days=31))
+    high = db.sql_timestamp(clock.now() + timedelta(days=31))
     results = []
     for name, sql in _CHECKS:
         params = (low, high) if "$1" in sql else ()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from gql_server import db
+from gql_server import clock, db
 from gql_server.auth import passwords
 from gql_server.errors import BadUserInput, Conflict, NotFound
 from gql_server.generator.payloads import ChunkRequest, build_chunk
@@ -81,7 +81,7 @@ def validate_request(request: DatasetRequest, settings: Settings) -> DatasetRequ
             f"choose from {', '.join(PATTERNS)}",
             field="patterns",
         )
-    today = datetime.now(INDIA).date()
+    today = clock.today(INDIA)
     if request.end_date is not None and not date(2000, 1, 1) <= request.end_date <= today:
         raise BadUserInput("endDate must be between 2000-01-01 and today", field="endDate")
     passwords.check_password_policy(request.password)
@@ -92,7 +92,7 @@ def validate_request(request: DatasetRequest, settings: Settings) -> DatasetRequ
 
 def history_end(end_date: date | None) -> datetime:
     """The exclusive end of every generated history: midnight after `end_date` in India."""
-    last_day = end_date or datetime.now(INDIA).date()
+    last_day = end_date or clock.today(INDIA)
     return datetime.combine(last_day + timedelta(days=1), time.min, INDIA).astimezone(UTC)
 
 

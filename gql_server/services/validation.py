@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from gql_server import clock
 from gql_server.errors import BadUserInput, NotFound
 
 CENT = Decimal("0.01")
@@ -48,7 +49,7 @@ def moment(value: datetime, field: str, timezone: str) -> datetime:
         raise BadUserInput(f"{field} must not be before 2000-01-01", field=field) from None
     if value < EARLIEST_DATE:
         raise BadUserInput(f"{field} must not be before 2000-01-01", field=field)
-    if value > datetime.now(UTC) + FUTURE_ALLOWANCE:
+    if value > clock.now() + FUTURE_ALLOWANCE:
         raise BadUserInput(f"{field} must not be more than 31 days in the future", field=field)
     return value
 
@@ -65,7 +66,7 @@ def calendar_day(value: date | None, field: str) -> date | None:
 
 
 def local_today(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
+    return clock.today(timezone)
 
 
 INT_ID_MAX = 2**31 - 1  # IntField primary keys

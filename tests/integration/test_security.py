@@ -14,7 +14,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -36,6 +36,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 from tortoise import Tortoise
 
+from gql_server import clock
 from gql_server.app import create_app
 from gql_server.graphql.permissions import IsAdmin
 from gql_server.graphql.schema import create_schema
@@ -532,7 +533,7 @@ def _sample(type_: GraphQLInputType, name: str) -> Any:
         return sample_input(type_.name)
     return {
         "Decimal": "1500.00",
-        "Date": (date.today() + timedelta(days=10)).isoformat(),
+        "Date": (clock.today("Asia/Kolkata") + timedelta(days=10)).isoformat(),
         "DateTime": "2026-02-01T10:00:00+05:30",
         "Int": 30,
         "Float": 1.0,

@@ -10,13 +10,18 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import STRONG_PASSWORD, free_port
+from tests.conftest import STRONG_PASSWORD, TEST_NOW, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_seed_script_generates_through_the_api(tmp_path: Path) -> None:
-    env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": f"sqlite://{tmp_path / 'seed.sqlite3'}"}
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": f"sqlite://{tmp_path / 'seed.sqlite3'}",
+        "LEDGER_NOW": TEST_NOW.isoformat(),
+    }
     cli = [sys.executable, "-m", "gql_server"]
     subprocess.run(
         [*cli, "create-admin", "--email", "ops@example.in", "--password", STRONG_PASSWORD],
