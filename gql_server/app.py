@@ -22,6 +22,7 @@ from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
 from gql_server.request_ids import RequestIdMiddleware
 from gql_server.resources import Resources
+from gql_server.security_headers import SecurityHeadersMiddleware
 from gql_server.services.forecast_pool import ForecastPool, executor_factory
 from gql_server.services.forecasts import Outlooks
 from gql_server.services.generation import JobRunner
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),

@@ -65,6 +65,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from gql_server.services.demo import ensure_demo_data
 
+    if args.demo and settings.is_production:
+        raise CommandError("--demo is refused when APP_ENV=production (its password is public)")
     _run_with_database(settings, lambda: ensure_demo_data(settings) if args.demo else _noop())
     url = f"http://{args.host}:{args.port}"
     print(f"Database: {db.describe(settings.database_url)} (migrations applied)")
@@ -84,12 +86,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level="info",
         proxy_headers=False,
+        server_header=False,  # no banner naming the server software to an attacker
     )
 
 
 def cmd_generate(settings: Settings, args: argparse.Namespace) -> None:
     from gql_server.cli_reports import run_generation
 
+    if settings.is_production and not args.password:
+        # The default is the demo password printed in the README: fine on a laptop, an open
+        # door for every generated account on a real server.
+        raise CommandError("--password is required when APP_ENV=production")
     password = args.password or settings.demo_password
     request_args = {
         "users": args.users,

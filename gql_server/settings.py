@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,9 +14,14 @@ from starlette.datastructures import CommaSeparatedStrings
 
 ENVIRONMENTS = ("development", "test", "production")
 
-# Known only so that development works out of the box; production refuses it.
-DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-0123456789abcdef"  # noqa: S105
+# Secrets that have been published (this one shipped as the development default in early
+# versions): anyone can forge tokens with them, so no environment accepts them.
+PUBLISHED_JWT_SECRETS = frozenset({"development-only-secret-change-me-0123456789abcdef"})
 MIN_PRODUCTION_SECRET_LENGTH = 32
+# Without JWT_SECRET, development and test use a random secret kept in this file beside the
+# default SQLite database, made once and reused (so tokens survive a restart, and every
+# process started in the folder agrees).
+LOCAL_SECRET_FILE = ".gql-server-jwt-secret"  # noqa: S105 - a file name
 
 
 class SettingsError(Exception):
@@ -29,7 +36,9 @@ def default_database_url() -> str:
 class Settings:
     app_env: str = "development"
     database_url: str = field(default_factory=default_database_url)
-    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    # A fresh random secret unless one is given: a Settings() built in code can never sign
+    # with a secret known to anyone else.
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     access_token_ttl: timedelta = timedelta(minutes=15)
     refresh_token_ttl: timedelta = timedelta(days=30)
     cors_origins: tuple[str, ...] = ()
@@ -78,10 +87,13 @@ class Settings:
             raise SettingsError(
                 f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.app_env!r}"
             )
-        if self.is_production and (
-            self.jwt_secret == DEVELOPMENT_JWT_SECRET
-            or len(self.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH
-        ):
+        if self.jwt_secret in PUBLISHED_JWT_SECRETS:
+            raise SettingsError(
+                "JWT_SECRET is a secret published in this project's source; set a random one "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))") or unset it '
+                "outside production"
+            )
+        if self.is_production and len(self.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH:
             raise SettingsError(
                 "JWT_SECRET must be set to a random string of at least "
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters when APP_ENV=production "
@@ -123,6 +135,31 @@ def _minutes(config: Config, name: str, default: timedelta) -> timedelta:
     return timedelta(minutes=config(name, cast=float, default=default.total_seconds() / 60))
 
 
+def _jwt_secret(config: Config, app_env: str) -> str:
+    given = config("JWT_SECRET", default="")
+    if given or app_env == "production":
+        return given  # production without one is refused by validate()
+    return local_secret(Path.cwd() / LOCAL_SECRET_FILE)
+
+
+def local_secret(path: Path) -> str:
+    """The secret stored at `path`, made (readable by its owner only) the first time. Two
+    processes starting at once agree: only one can create the file, the other reads it."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the creator may not have written it yet
+            secret = path.read_text().strip()
+            if secret:
+                return secret
+            time.sleep(0.02)
+        raise SettingsError(f"{path} is empty; delete it or set JWT_SECRET") from None
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret + "\n")
+    return secret
+
+
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -132,11 +169,12 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
     env_path = Path(env_file) if env_file else None
     config = Config(env_path if env_path and env_path.is_file() else None)
     defaults = Settings()
+    app_env = config("APP_ENV", default=defaults.app_env).strip().lower()
     try:
         settings = Settings(
-            app_env=config("APP_ENV", default=defaults.app_env).strip().lower(),
+            app_env=app_env,
             database_url=config("DATABASE_URL", default=defaults.database_url),
-            jwt_secret=config("JWT_SECRET", default=defaults.jwt_secret),
+            jwt_secret=_jwt_secret(config, app_env),
             access_token_ttl=_minutes(
                 config, "ACCESS_TOKEN_TTL_MINUTES", defaults.access_token_ttl
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -32,6 +33,7 @@ from gql_server.graphql.income_sources import IncomeSourceMutations, IncomeSourc
 from gql_server.graphql.insights import InsightQueries
 from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
 from gql_server.graphql.recurring import RecurringMutations, RecurringQueries
+from gql_server.graphql.scalars import DECIMAL
 from gql_server.settings import Settings
 
 
@@ -91,4 +93,10 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         partial(AddValidationRules, rules),
         partial(ValidationCache, maxsize=512),
     ]
-    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        scalar_overrides={Decimal: DECIMAL},
+    )

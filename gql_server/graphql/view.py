@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -26,6 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gql_server.graphql.context import Context
+from gql_server.graphql.request_checks import TOO_DEEP, json_depth_problem, unstorable_text_problem
 from gql_server.resources import Resources
 from gql_server.settings import Settings
 
@@ -63,9 +63,12 @@ class GraphQLView(GraphQL[Context, None]):
         # of thousands of digits; both are malformed input, not server errors. A JSONDecodeError
         # is what both callers (the HTTP body and websocket messages) treat as "not JSON".
         try:
-            return json.loads(data)
+            value = json.loads(data)
         except (ValueError, RecursionError) as exc:
             raise json.JSONDecodeError("nested too deeply or a number too long", "", 0) from exc
+        if json_depth_problem(value):
+            raise json.JSONDecodeError(TOO_DEEP, "", 0)
+        return value
 
     def parse_json(self, data: str | bytes) -> Any:
         value = super().parse_json(data)
@@ -80,12 +83,9 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         parsed = await super().parse_http_body(request)
         for data in parsed if isinstance(parsed, list) else [parsed]:
-            if _unstorable(data.query) or _unstorable(data.variables):
-                # PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate:
-                # refused here once, rather than failing deep in whichever query stores it.
-                raise HTTPException(
-                    400, "text must not contain NUL characters or unpaired surrogates"
-                )
+            problem = unstorable_text_problem([data.query, data.variables])
+            if problem:
+                raise HTTPException(400, problem)
         return parsed
 
     async def execute_single(
@@ -147,23 +147,6 @@ class GraphQLView(GraphQL[Context, None]):
         except ClientDisconnect:
             return  # the client hung up before its body arrived: there is no one to answer
         await response(scope, receive, send)
-
-
-_BAD_CHARACTER = re.compile(r"[\x00\ud800-\udfff]")
-# The same characters written as GraphQL string escapes inside the query text.
-_BAD_ESCAPE = re.compile(r"\\u(?:0000|\{0+\}|[dD][89a-fA-F][0-9a-fA-F]{2})")
-
-
-def _unstorable(value: object) -> bool:
-    """Whether any string in the value (nested in lists and objects) holds a NUL or a lone
-    surrogate, raw or, in a query, escaped."""
-    if isinstance(value, str):
-        return bool(_BAD_CHARACTER.search(value) or _BAD_ESCAPE.search(value))
-    if isinstance(value, dict):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unstorable(v) for v in value)
-    return False
 
 
 def transport_error(message: str, status_code: int) -> Response:

@@ -73,6 +73,11 @@ def _filter_q(user: User, f: TransactionFilter | None) -> Q:
         return q
     if f.since and f.until and f.since > f.until:
         raise BadUserInput("filter.from must not be after filter.to", field="from")
+    for name in ("min_amount", "max_amount"):
+        amount = getattr(f, name)
+        if amount is not None:
+            field = "minAmount" if name == "min_amount" else "maxAmount"
+            validation.money(amount, f"filter.{field}", allow_zero=True)
     if f.min_amount is not None and f.max_amount is not None and f.min_amount > f.max_amount:
         raise BadUserInput("filter.minAmount must not exceed maxAmount", field="minAmount")
     conditions: dict[str, Any] = {

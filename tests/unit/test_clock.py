@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,11 @@ from gql_server import clock
 from gql_server.settings import SettingsError, load_settings
 
 INDIA = ZoneInfo("Asia/Kolkata")
+
+
+@pytest.fixture(autouse=True)
+def in_a_scratch_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # a secret made for a missing JWT_SECRET lands here
 
 
 def test_a_pinned_clock_gives_the_local_day_of_its_instant() -> None:

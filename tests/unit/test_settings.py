@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+import stat
+
 import pytest
 
-from gql_server.settings import SettingsError, load_settings
+from gql_server.settings import (
+    LOCAL_SECRET_FILE,
+    PUBLISHED_JWT_SECRETS,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)  # a secret made for a missing JWT_SECRET lands here
     for name in ("APP_ENV", "JWT_SECRET", "DATABASE_URL", "DB_POOL_SIZE"):
         monkeypatch.delenv(name, raising=False)
 
@@ -54,4 +63,27 @@ def test_settings_come_from_a_dotenv_file(tmp_path) -> None:
 def test_malformed_settings_name_the_problem(monkeypatch, name, value, message) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=message):
+        load_settings(env_file=None)
+
+
+def test_without_a_secret_development_makes_a_private_random_one_and_keeps_it(tmp_path) -> None:
+    first = load_settings(env_file=None)
+    again = load_settings(env_file=None)
+    stored = tmp_path / LOCAL_SECRET_FILE
+
+    assert first.jwt_secret == again.jwt_secret == stored.read_text().strip()
+    assert len(first.jwt_secret) >= 48
+    assert first.jwt_secret not in PUBLISHED_JWT_SECRETS
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+
+
+def test_settings_built_in_code_never_share_a_secret() -> None:
+    assert Settings().jwt_secret != Settings().jwt_secret
+
+
+@pytest.mark.parametrize("env", ["development", "test", "production"])
+def test_a_published_secret_is_refused_in_every_environment(monkeypatch, env) -> None:
+    monkeypatch.setenv("APP_ENV", env)
+    monkeypatch.setenv("JWT_SECRET", next(iter(PUBLISHED_JWT_SECRETS)))
+    with pytest.raises(SettingsError, match="published"):
         load_settings(env_file=None)

@@ -1,0 +1,215 @@
+"""Safe by default: each attack that once got through the default setup, now refused.
+
+Every test here failed before its fix (issue "Safe by default and bounded")."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gql_server.app import create_app
+from gql_server.models import Transaction, User
+from gql_server.settings import PUBLISHED_JWT_SECRETS, load_settings
+from tests.conftest import STRONG_PASSWORD, Api, error_code
+from tests.integration.test_cli import run_cli
+from tests.live_server import Server
+
+CREATE = """mutation($input: TransactionInput!) { createTransaction(input: $input) {
+  id amount description } }"""
+PAGE = """query($f: TransactionFilter) { transactions(first: 5, filter: $f) { totalCount } }"""
+
+
+def _forged(user_id: int, version: int, secret: str) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "typ": "access",
+        "ver": version,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "exp": now + timedelta(minutes=10),
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+async def test_a_server_started_without_settings_cannot_be_forged_into(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    # Given a server started as the README's `gql-server serve` once was: no APP_ENV, no
+    # JWT_SECRET, only a database.
+    monkeypatch.chdir(tmp_path)
+    for name in ("APP_ENV", "JWT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    app = create_app(load_settings(env_file=None))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            api = Api(client)
+            await api.register(email="owner@example.in")
+            await User.filter(email="owner@example.in").update(role="admin")
+            owner = await User.get(email="owner@example.in")
+            # When an attacker signs a token with the secret that shipped in the source
+            for secret in PUBLISHED_JWT_SECRETS:
+                body = await api.post(
+                    "{ me { role } generationJobs { id } }",
+                    token=_forged(owner.id, owner.token_version, secret),
+                )
+                # Then it is not accepted
+                assert error_code(body) == "UNAUTHENTICATED"
+
+
+async def test_deeply_nested_variables_get_a_coded_400_and_no_traceback(
+    app_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = '{"query": "{ __typename }", "variables": {"a": ' + "[" * 400 + "]" * 400 + "}}"
+    assert len(body) < 900
+    with caplog.at_level(logging.WARNING):
+        response = await app_client.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+
+    assert response.status_code == 400, response.text
+    assert error_code(response.json()) == "BAD_USER_INPUT"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_reasonably_nested_variables_still_work(api: Api) -> None:
+    await api.register()
+    nested: Any = "x"
+    for _ in range(20):
+        nested = [nested]
+    body = await api.post("query($v: JSON) { __typename }", {"v": nested})
+    assert "errors" in body  # JSON is not an input this schema has: a clean validation error
+    assert error_code(body) == "BAD_USER_INPUT"
+
+
+async def test_an_escaped_emoji_in_the_query_text_is_accepted(api: Api) -> None:
+    await api.register()
+    body = await api.post(
+        r"""mutation { createTransaction(input: {occurredAt: "2026-11-20T10:00:00+05:30",
+        amount: "120.00", direction: EXPENSE, merchant: "Chai Point",
+        description: "chai \uD83D\uDE00"}) { description } }"""
+    )
+    assert "errors" not in body, body
+    assert body["data"]["createTransaction"]["description"] == "chai \U0001f600"
+
+
+async def test_a_lone_escaped_surrogate_is_still_refused(api: Api) -> None:
+    await api.register()
+    response = await api.client.post(
+        "/graphql",
+        json={"query": r'mutation { login(email: "a@b.in", password: "x\uD83D") { accessToken } }'},
+    )
+    assert response.status_code == 400
+    assert error_code(response.json()) == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("amount", ["1e999999", "1e-999999", "NaN", "Infinity", "-0.5", 1e300])
+async def test_filter_amounts_are_checked_like_every_money_input(api: Api, amount: Any) -> None:
+    await api.register()
+    for field in ("minAmount", "maxAmount"):
+        assert error_code(await api.post(PAGE, {"f": {field: amount}})) == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("amount", ["٥", "１２", "1_000", " 12", "12.", ".5", "1e3", 12.5, True])
+async def test_money_is_written_with_ascii_digits_only(api: Api, amount: Any) -> None:
+    await api.register()
+    transaction = {
+        "occurredAt": "2026-11-20T10:00:00+05:30",
+        "amount": amount,
+        "direction": "EXPENSE",
+        "merchant": "Chai Point",
+    }
+    body = await api.post(CREATE, {"input": transaction})
+    assert error_code(body) == "BAD_USER_INPUT"
+    # Named like an error the service raises, so a form can put it under the right box.
+    assert body["errors"][0]["extensions"]["field"] == "amount"
+    assert await Transaction.all().count() == 0
+
+
+async def test_plain_amounts_still_work(api: Api) -> None:
+    await api.register()
+    for amount, shown in (("4819.41", "4819.41"), (250, "250.00"), ("+7.5", "7.50")):
+        transaction = {
+            "occurredAt": "2026-11-20T10:00:00+05:30",
+            "amount": amount,
+            "direction": "EXPENSE",
+            "merchant": "Chai Point",
+        }
+        body = await api.post(CREATE, {"input": transaction})
+        assert body["data"]["createTransaction"]["amount"] == shown, body
+
+
+async def test_errors_about_variables_do_not_echo_the_password(api: Api) -> None:
+    secret_password = "Monsoon-secret-" + uuid.uuid4().hex
+    body = await api.post(
+        """mutation($input: RegisterInput!) { register(input: $input) { accessToken } }""",
+        {"input": {"email": "x@example.in", "password": secret_password, "city": "Pune"}},
+    )
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert "fullName" in body["errors"][0]["message"]
+    assert secret_password not in str(body)
+
+    login = await api.post(
+        "mutation($e: String!, $p: Int!) { login(email: $e, password: $p) { accessToken } }",
+        {"e": "x@example.in", "p": secret_password},
+    )
+    assert secret_password not in str(login)
+
+
+async def test_every_response_says_no_store_and_nosniff(api: Api) -> None:
+    payload = await api.register()
+    assert payload["accessToken"]
+    response = await api.client.post(
+        "/graphql", json={"query": "{ me { email } }"}, headers={"authorization": "Bearer x"}
+    )
+    health = await api.client.get("/healthz")
+    for answer in (response, health):
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+
+async def test_graphiql_gets_a_policy_that_lets_it_load(app_client: httpx.AsyncClient) -> None:
+    page = await app_client.get("/graphql", headers={"accept": "text/html"})
+    policy = page.headers["content-security-policy"]
+    assert page.status_code == 200
+    assert "script-src 'unsafe-inline' https://unpkg.com" in policy
+    assert "connect-src 'self'" in policy
+    assert page.headers["cache-control"] == "no-store"
+
+
+def test_the_real_server_names_no_software(postgres_url: str, tmp_path: Path) -> None:
+    server = Server(postgres_url, tmp_path)
+    try:
+        response = httpx.get(f"{server.url}/healthz")
+    finally:
+        server.stop()
+    assert "server" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_generate_in_production_demands_a_password(tmp_path: Path) -> None:
+    env = {
+        "APP_ENV": "production",
+        "JWT_SECRET": "p" * 48,
+        "DATABASE_URL": f"sqlite://{tmp_path / 'p.sqlite3'}",
+    }
+    done = run_cli("generate", "--users", "1", "--days", "60", env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "--password is required" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    demo = run_cli("serve", "--demo", env=env, cwd=tmp_path)
+    assert demo.returncode == 1
+    assert "--demo is refused" in demo.stderr
+    assert STRONG_PASSWORD not in demo.stderr
