@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gql_server import clock, db
 from gql_server.body_limit import BodyLimitMiddleware
@@ -57,6 +58,15 @@ def build_resources(
     return Resources(outlooks=outlooks, job_runner=JobRunner(settings, outlooks))
 
 
+def _trusted_proxies(settings: Settings) -> list[Middleware]:
+    """uvicorn's X-Forwarded-For handling (the rightmost address not of a trusted proxy is
+    the client), applied here rather than by the server so every way of running the app
+    trusts the same peers, and none unless FORWARDED_ALLOW_IPS says so."""
+    if not settings.forwarded_allow_ips:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     if settings.ledger_now is not None:
@@ -86,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
         ],
         middleware=[
+            *_trusted_proxies(settings),
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(

@@ -60,6 +60,9 @@ class User(Model):
     id = fields.IntField(primary_key=True)
     # Stored lower-cased, which is what makes the unique index case-insensitive.
     email = fields.CharField(max_length=254, unique=True)
+    # What the address looks like (gql_server/auth/emails.py): unique, so an address a person
+    # cannot tell from an existing one gets no second account, even from a racing request.
+    email_skeleton = fields.CharField(max_length=1024, unique=True, null=True)
     password_hash = fields.CharField(max_length=255)
     full_name = fields.CharField(max_length=120)
     city = fields.CharField(max_length=60, null=True)
@@ -104,10 +107,28 @@ class RateLimitCounter(Model):
     key = fields.CharField(max_length=300)
     window = fields.BigIntField()
     count = fields.IntField(default=0)
+    # Unix seconds after which the window is over and the row may be deleted by anyone.
+    expires_at = fields.BigIntField(default=0, db_index=True)
 
     class Meta:
         table = "rate_limit_counter"
         unique_together = (("key", "window"),)
+
+
+class SignInAddress(Model):
+    """An address the owner signed in from lately. Guesses at an account from elsewhere
+    cannot lock the owner out from here."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sign_in_addresses", on_delete=fields.CASCADE
+    )
+    address = fields.CharField(max_length=64)
+    last_signed_in_at = fields.DatetimeField()
+
+    class Meta:
+        table = "sign_in_address"
+        unique_together = (("user_id", "address"),)
 
 
 class IncomeSource(Model):

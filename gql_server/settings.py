@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import time
@@ -56,10 +57,18 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2_000
     max_page_size: int = 100
-    login_attempts_per_account: int = 10
+    # Sign-in limits per window, checked in this order (a refused client counts no further):
+    # all attempts from one address; failed guesses from one address at one account (what
+    # stops a guesser); failed guesses at one account from everywhere, which refuses only
+    # addresses the owner has not signed in from lately, so a guesser cannot lock them out.
     login_attempts_per_address: int = 100
+    login_attempts_per_account_address: int = 10
+    login_attempts_per_account: int = 50
     login_window: timedelta = timedelta(minutes=15)
     registrations_per_address: int = 20
+    # Peers (addresses or networks, or "*") whose X-Forwarded-For names the client: a reverse
+    # proxy in front of the server. Nobody's by default: a client cannot choose its address.
+    forwarded_allow_ips: tuple[str, ...] = ()
     generation_max_users: int = 10_000
     generation_chunk_users: int = 25
     # Where chunks are generated while the event loop writes: "process" (a worker process,
@@ -117,17 +126,19 @@ class Settings:
             )
         if self.generation_workers not in ("auto", "process", "thread"):
             raise SettingsError("GENERATION_WORKERS must be 'auto', 'process' or 'thread'")
-        for name in (
-            "db_pool_size",
-            "forecast_pool_size",
-            "max_body_bytes",
-            "max_page_size",
-            "generation_max_users",
-            "generation_chunk_users",
-            "forecast_max_in_flight",
-        ):
-            if getattr(self, name) < 1:
-                raise SettingsError(f"{name.upper()} must be a positive integer")
+        for name, field_name in _INTEGER_SETTINGS.items():
+            if getattr(self, field_name) < 1:
+                raise SettingsError(f"{name} must be a positive integer")
+        if self.login_window <= timedelta(0):
+            raise SettingsError("LOGIN_WINDOW_MINUTES must be positive")
+        for network in self.forwarded_allow_ips:
+            if network != "*":
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except ValueError:
+                    raise SettingsError(
+                        f"FORWARDED_ALLOW_IPS: {network!r} is not an address or a network"
+                    ) from None
         return self
 
 
@@ -164,6 +175,25 @@ def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+# Every limit a deployment may need to change, by its environment variable.
+_INTEGER_SETTINGS = {
+    "DB_POOL_SIZE": "db_pool_size",
+    "FORECAST_POOL_SIZE": "forecast_pool_size",
+    "FORECAST_MAX_IN_FLIGHT": "forecast_max_in_flight",
+    "MAX_BODY_BYTES": "max_body_bytes",
+    "MAX_QUERY_DEPTH": "max_query_depth",
+    "MAX_ALIASES": "max_aliases",
+    "MAX_QUERY_TOKENS": "max_tokens",
+    "MAX_PAGE_SIZE": "max_page_size",
+    "LOGIN_ATTEMPTS_PER_ADDRESS": "login_attempts_per_address",
+    "LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS": "login_attempts_per_account_address",
+    "LOGIN_ATTEMPTS_PER_ACCOUNT": "login_attempts_per_account",
+    "REGISTRATIONS_PER_ADDRESS": "registrations_per_address",
+    "GENERATION_MAX_USERS": "generation_max_users",
+    "GENERATION_CHUNK_USERS": "generation_chunk_users",
+}
+
+
 def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
     """Read the environment once; raise SettingsError naming the variable that is wrong."""
     env_path = Path(env_file) if env_file else None
@@ -171,6 +201,10 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
     defaults = Settings()
     app_env = config("APP_ENV", default=defaults.app_env).strip().lower()
     try:
+        integers = {
+            field_name: config(name, cast=int, default=getattr(defaults, field_name))
+            for name, field_name in _INTEGER_SETTINGS.items()
+        }
         settings = Settings(
             app_env=app_env,
             database_url=config("DATABASE_URL", default=defaults.database_url),
@@ -181,27 +215,14 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
             refresh_token_ttl=_minutes(
                 config, "REFRESH_TOKEN_TTL_MINUTES", defaults.refresh_token_ttl
             ),
+            login_window=_minutes(config, "LOGIN_WINDOW_MINUTES", defaults.login_window),
             cors_origins=tuple(config("CORS_ORIGINS", cast=CommaSeparatedStrings, default="")),
-            db_pool_size=config("DB_POOL_SIZE", cast=int, default=defaults.db_pool_size),
-            forecast_pool_size=config(
-                "FORECAST_POOL_SIZE", cast=int, default=defaults.forecast_pool_size
+            forwarded_allow_ips=tuple(
+                config("FORWARDED_ALLOW_IPS", cast=CommaSeparatedStrings, default="")
             ),
             forecast_executor=config("FORECAST_EXECUTOR", default=defaults.forecast_executor),
             forecast_timeout_s=config(
                 "FORECAST_TIMEOUT_SECONDS", cast=float, default=defaults.forecast_timeout_s
-            ),
-            forecast_max_in_flight=config(
-                "FORECAST_MAX_IN_FLIGHT", cast=int, default=defaults.forecast_max_in_flight
-            ),
-            max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=defaults.max_body_bytes),
-            login_attempts_per_account=config(
-                "LOGIN_ATTEMPTS_PER_ACCOUNT", cast=int, default=defaults.login_attempts_per_account
-            ),
-            generation_max_users=config(
-                "GENERATION_MAX_USERS", cast=int, default=defaults.generation_max_users
-            ),
-            generation_chunk_users=config(
-                "GENERATION_CHUNK_USERS", cast=int, default=defaults.generation_chunk_users
             ),
             generation_workers=config("GENERATION_WORKERS", default=defaults.generation_workers),
             generation_stale_after=timedelta(
@@ -211,10 +232,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
                     default=defaults.generation_stale_after.total_seconds(),
                 )
             ),
-            login_attempts_per_address=config(
-                "LOGIN_ATTEMPTS_PER_ADDRESS", cast=int, default=defaults.login_attempts_per_address
-            ),
             ledger_now=config("LEDGER_NOW", cast=_instant, default=None),
+            **integers,
         )
     except ValueError as exc:
         raise SettingsError(f"A setting has the wrong type: {exc}") from None

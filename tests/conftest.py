@@ -36,6 +36,7 @@ TABLES = (
     "income_source",
     "refresh_token",
     "rate_limit_counter",
+    "sign_in_address",
     "app_user",
 )
 STRONG_PASSWORD = "Saffron-kite-monsoon-42"
@@ -94,7 +95,8 @@ def settings(database_url: str) -> Settings:
         app_env="test",
         database_url=database_url,
         jwt_secret="test-secret-" + "x" * 40,
-        login_attempts_per_account=5,
+        login_attempts_per_account_address=5,
+        login_attempts_per_account=50,
         login_attempts_per_address=12,
         registrations_per_address=1000,
         db_pool_size=5,

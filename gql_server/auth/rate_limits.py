@@ -8,38 +8,49 @@ from datetime import timedelta
 from gql_server import db
 from gql_server.errors import RateLimited
 
+# A refused attempt is not counted (the WHERE stops the upsert, and no row comes back): a
+# client hammering past its limit neither grows the count nor pushes anyone else's.
 _COUNT_ATTEMPT = (
-    'INSERT INTO rate_limit_counter (key, "window", count) VALUES ($1, $2, 1) '
+    'INSERT INTO rate_limit_counter (key, "window", count, expires_at) VALUES ($1, $2, 1, $3) '
     'ON CONFLICT (key, "window") DO UPDATE SET count = rate_limit_counter.count + 1 '
-    "RETURNING count"
+    "WHERE rate_limit_counter.count < $4 RETURNING count"
 )
 _TAKE_BACK = (
     'UPDATE rate_limit_counter SET count = count - 1 WHERE key = $1 AND "window" = $2 AND count > 0'
 )
-_FORGET_OLD_WINDOWS = 'DELETE FROM rate_limit_counter WHERE key = $1 AND "window" < $2'
+# Every counter whose window has passed, whatever its key: keys come from client addresses
+# and typed emails, so most are seen once and would otherwise stay forever.
+_FORGET_EXPIRED = "DELETE FROM rate_limit_counter WHERE expires_at <= $1"
 
 
 def current_window(window: timedelta, now: float | None = None) -> int:
     return int((time.time() if now is None else now) // window.total_seconds())
 
 
+def _refusal(window: timedelta) -> RateLimited:
+    seconds = window.total_seconds()
+    return RateLimited(
+        f"too many attempts; try again in up to {max(1, round(seconds / 60))} minutes",
+        retryAfterSeconds=int(seconds - time.time() % seconds) + 1,
+    )
+
+
 async def hit(key: str, limit: int, window: timedelta) -> int:
-    """Count one attempt under `key`; raise RATE_LIMITED once more than `limit` fall in the window.
+    """Count one attempt under `key`; raise RATE_LIMITED, counting nothing, once `limit`
+    attempts fall in the window.
 
     The increment is one atomic upsert, so concurrent attempts (aliases of one request,
     or requests on several servers) are all counted before any of them is let through.
     """
-    bucket = current_window(window)
-    rows = await db.fetch_rows(_COUNT_ATTEMPT, key, bucket)
+    now = time.time()
+    bucket = current_window(window, now)
+    expires_at = int((bucket + 1) * window.total_seconds()) + 1
+    rows = await db.fetch_rows(_COUNT_ATTEMPT, key, bucket, expires_at, limit)
+    if not rows:
+        raise _refusal(window)
     count = int(rows[0]["count"])
-    if count == 1:
-        await db.execute(_FORGET_OLD_WINDOWS, key, bucket)
-    if count > limit:
-        seconds = window.total_seconds()
-        raise RateLimited(
-            f"too many attempts; try again in up to {max(1, round(seconds / 60))} minutes",
-            retryAfterSeconds=int(seconds - time.time() % seconds) + 1,
-        )
+    if count == 1:  # a new counter: a cheap moment to drop the expired ones (indexed)
+        await db.execute(_FORGET_EXPIRED, int(now))
     return count
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from gql_server.auth.emails import email_skeleton
 from gql_server.generator.synth import GeneratedUser, generate_user
 
 # COPY's text format: backslash, tab, newline and carriage return must be escaped.
@@ -18,6 +19,7 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 USER_COLUMNS = (
     "id",
     "email",
+    "email_skeleton",
     "password_hash",
     "full_name",
     "city",
@@ -118,9 +120,11 @@ def _timestamp_text(moments: np.ndarray, dialect: str) -> np.ndarray:
 
 def _user_row(user: GeneratedUser, user_id: int, request: ChunkRequest) -> list[object]:
     created = str(request.created_at)
+    email = request.email_override or user.email
     return [
         user_id,
-        request.email_override or user.email,
+        email,
+        email_skeleton(email),
         request.password_hash,
         user.full_name,
         user.city,

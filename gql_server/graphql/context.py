@@ -14,7 +14,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from gql_server.errors import Forbidden, Unauthenticated
+from gql_server.auth import tokens
+from gql_server.errors import ApiError, Forbidden, Unauthenticated
 from gql_server.graphql.loaders import Loaders, income_source_loader
 from gql_server.models import Role, User, UserForecast
 from gql_server.resources import Resources
@@ -41,6 +42,18 @@ class Context:
     @property
     def client_address(self) -> str:
         return self.request.client.host if self.request.client else "unknown"
+
+    def signed_in(self) -> bool:
+        """Whether the request carries an access token this server signed (not whether it
+        is revoked: that needs the database). Cheap enough to ask before parsing."""
+        token = self._bearer_token()
+        if token is None:
+            return False
+        try:
+            tokens.decode_token(self.settings, token, "access")
+        except ApiError:
+            return False
+        return True
 
     def _bearer_token(self) -> str | None:
         header = self.request.headers.get("authorization", "")

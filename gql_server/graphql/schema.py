@@ -14,14 +14,13 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
 from gql_server.graphql.buffer import BufferMutations, BufferQueries
+from gql_server.graphql.document_cache import DocumentCache, Documents
 from gql_server.graphql.errors import ApiErrorCodes
 from gql_server.graphql.forecasts import ForecastMutations, ForecastQueries
 from gql_server.graphql.generation import (
@@ -70,6 +69,8 @@ class Subscription(GenerationSubscriptions):
 
 
 class Schema(strawberry.Schema):
+    documents: Documents  # this schema's parsed-document cache
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # ApiErrorCodes already logged the unexpected errors with their request id; the rest
         # (bad input, wrong passwords) are the client's business, not the server log's.
@@ -77,26 +78,27 @@ class Schema(strawberry.Schema):
 
 
 def create_schema(settings: Settings) -> strawberry.Schema:
-    # The limit rules are built once: ValidationCache keys on the rule classes, and each
-    # limiter instance would otherwise make new classes on every request (and miss the cache).
+    # The limit rules are built once per schema: each limiter instance makes new rule classes.
     rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     if settings.is_production:
         rules.extend(DisableIntrospection().validation_rules)
+    documents = Documents()
     # Factories, not instances: Strawberry builds fresh extensions for every request.
     extensions: list[Callable[[], SchemaExtension]] = [
         partial(ApiErrorCodes, expose_internal=settings.is_development),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(ParserCache, maxsize=512),
+        partial(DocumentCache, documents),
         partial(AddValidationRules, rules),
-        partial(ValidationCache, maxsize=512),
     ]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides={Decimal: DECIMAL},
     )
+    schema.documents = documents
+    return schema

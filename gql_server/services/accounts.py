@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from gql_server.auth import passwords, rate_limits, tokens
+from gql_server.auth.emails import email_skeleton, normalize_email
 from gql_server.errors import BadUserInput, Conflict, Unauthenticated
-from gql_server.models import RefreshToken, Role, User
+from gql_server.models import RefreshToken, Role, SignInAddress, User
 from gql_server.settings import Settings
 
 BAD_CREDENTIALS = "email or password is incorrect"
+TAKEN = "an account with this email already exists"
+LOOKALIKE = "an account with an email that looks the same already exists"
+# An address the owner signed in from within this long is theirs for the account-wide limit.
+KNOWN_ADDRESS_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -32,17 +37,6 @@ class Registration:
     full_name: str
     city: str | None = None
     occupation: str | None = None
-
-
-def normalize_email(email: str) -> str:
-    """Lower-case a syntactically valid address; raise BAD_USER_INPUT otherwise."""
-    if len(email) > 254:
-        raise BadUserInput("email must be at most 254 characters", field="email")
-    try:
-        normalized = validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise BadUserInput(f"email is not valid: {exc}", field="email") from None
-    return normalized.lower()
 
 
 def _bounded_text(value: str | None, field: str, max_length: int, *, required: bool) -> str | None:
@@ -67,39 +61,79 @@ async def register(settings: Settings, form: Registration, client_address: str) 
         settings.registrations_per_address,
         settings.login_window,
     )
-    if await User.filter(email=email).exists():
-        raise Conflict("an account with this email already exists", field="email")
+    skeleton = email_skeleton(email)
+    await _refuse_taken(email, skeleton)
     password_hash = await passwords.hash_password(form.password)
     try:
         user = await User.create(
             email=email,
+            email_skeleton=skeleton,
             password_hash=password_hash,
             full_name=full_name,
             city=city,
             occupation=occupation,
         )
-    except IntegrityError:  # a concurrent registration won the race for this email
-        raise Conflict("an account with this email already exists", field="email") from None
+    except IntegrityError:  # a concurrent registration won the race for this address's look
+        await _refuse_taken(email, skeleton)
+        raise Conflict(TAKEN, field="email") from None
+    await _remember_address(user, client_address)
     return await _start_session(settings, user)
 
 
+async def _refuse_taken(email: str, skeleton: str) -> None:
+    if await User.filter(email=email).exists():
+        raise Conflict(TAKEN, field="email")
+    if await User.filter(email_skeleton=skeleton).exists():
+        raise Conflict(LOOKALIKE, field="email")
+
+
 async def login(settings: Settings, email: str, password: str, client_address: str) -> Session:
+    """Sign in, counted (before the password is checked, so parallel guesses all count) under
+    three limits, each checked only if the one before let the attempt through: the address,
+    the address at this account, and the account from addresses its owner has not used
+    lately. A guesser is stopped; the owner, at home, is not."""
     email = normalize_email(email)
-    account_key = f"login:account:{email}"
+    window = settings.login_window
     address_key = f"login:address:{client_address}"
-    # Counted before the password is checked, so parallel guesses are all counted.
-    await rate_limits.hit(account_key, settings.login_attempts_per_account, settings.login_window)
-    await rate_limits.hit(address_key, settings.login_attempts_per_address, settings.login_window)
+    pair_key = f"login:account-address:{email}:{client_address}"
+    account_key = f"login:account:{email}"
+    await rate_limits.hit(address_key, settings.login_attempts_per_address, window)
+    await rate_limits.hit(pair_key, settings.login_attempts_per_account_address, window)
     user = await User.get_or_none(email=email)
+    counted = [address_key, pair_key]
+    if user is None or not await _known_address(user, client_address):
+        await rate_limits.hit(account_key, settings.login_attempts_per_account, window)
+        counted.append(account_key)
     valid = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         raise Unauthenticated(BAD_CREDENTIALS)
-    await rate_limits.release(account_key, settings.login_window)
-    await rate_limits.release(address_key, settings.login_window)
+    for key in counted:
+        await rate_limits.release(key, window)
+    await _remember_address(user, client_address)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash_password(password)
         await user.save(update_fields=["password_hash"])
     return await _start_session(settings, user)
+
+
+async def _known_address(user: User, address: str) -> bool:
+    since = datetime.now(UTC) - KNOWN_ADDRESS_FOR
+    return await SignInAddress.filter(
+        user_id=user.id, address=address, last_signed_in_at__gt=since
+    ).exists()
+
+
+async def _remember_address(user: User, address: str) -> None:
+    now = datetime.now(UTC)
+    stale = now - KNOWN_ADDRESS_FOR
+    await SignInAddress.filter(user_id=user.id, last_signed_in_at__lte=stale).delete()
+    updated = await SignInAddress.filter(user_id=user.id, address=address).update(
+        last_signed_in_at=now
+    )
+    if not updated:
+        # The same owner signing in twice at once: the other one remembered it.
+        with contextlib.suppress(IntegrityError):
+            await SignInAddress.create(user_id=user.id, address=address, last_signed_in_at=now)
 
 
 async def refresh(settings: Settings, refresh_token: str) -> Session:
@@ -141,8 +175,15 @@ async def create_admin(email: str, password: str, full_name: str = "Administrato
     password_hash = await passwords.hash_password(password)
     user = await User.get_or_none(email=email)
     if user is None:
+        skeleton = email_skeleton(email)
+        if await User.filter(email_skeleton=skeleton).exists():
+            raise Conflict(LOOKALIKE, field="email")
         return await User.create(
-            email=email, password_hash=password_hash, full_name=full_name, role=Role.ADMIN
+            email=email,
+            email_skeleton=skeleton,
+            password_hash=password_hash,
+            full_name=full_name,
+            role=Role.ADMIN,
         )
     user.role = Role.ADMIN
     user.password_hash = password_hash

@@ -43,14 +43,6 @@ SELECT id, amount, direction, balance_after FROM ledger_transaction
 _SET_BALANCE = "UPDATE ledger_transaction SET balance_after = $1 WHERE id = $2"
 
 
-async def lock_ledger(user_id: int, connection: BaseDBAsyncClient) -> None:
-    """Serialize balance changes of one user (PostgreSQL row lock; SQLite has one writer)."""
-    if not db.is_sqlite(connection):
-        await db.fetch_rows(
-            "SELECT id FROM app_user WHERE id = $1 FOR UPDATE", user_id, connection=connection
-        )
-
-
 async def recompute_balances(user_id: int, since: datetime, connection: BaseDBAsyncClient) -> None:
     """Rewrite balance_after for the user's transactions at or after `since`."""
     at = db.sql_timestamp(since, connection)

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from gql_server import db
+from gql_server import locks
 from gql_server.errors import BadUserInput, Conflict
 from gql_server.models import Buffer, BufferEntry, BufferEntryKind, User
 from gql_server.services import cursors, validation
@@ -114,11 +114,7 @@ async def _apply_locked(
     note: str,
     connection: BaseDBAsyncClient,
 ) -> BufferEntry:
-    if not db.is_sqlite(connection):
-        # One change at a time per buffer; the check below reads the balance under the lock.
-        await db.fetch_rows(
-            "SELECT id FROM buffer WHERE id = $1 FOR UPDATE", buffer_id, connection=connection
-        )
+    await locks.buffer_row(buffer_id, connection)  # the check below reads the balance
     earlier = await BufferEntry.get_or_none(buffer_id=buffer_id, idempotency_key=key).using_db(
         connection
     )

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from gql_server import clock, db
+from gql_server import clock, db, locks
 from gql_server.auth import passwords
 from gql_server.errors import BadUserInput, Conflict, NotFound
 from gql_server.generator.payloads import ChunkRequest, build_chunk
@@ -112,10 +112,9 @@ async def create_job(
         )
     password_hash = await passwords.hash_password(request.password)
     async with in_transaction() as connection:
-        if not db.is_sqlite(connection):
-            # One job at a time: two at once would only share two cores, and a clash of seeds
-            # would fail one of them late. The lock makes check-then-insert atomic.
-            await db.fetch_rows("SELECT pg_advisory_xact_lock(7261001)", connection=connection)
+        # One job at a time: two at once would only share two cores, and a clash of seeds
+        # would fail one of them late. The lock makes check-then-insert atomic.
+        await locks.advisory(locks.Advisory.GENERATION_JOBS, 0, connection)
         running = await GenerationJob.filter(status__in=ACTIVE).using_db(connection).first()
         if running is not None:
             raise Conflict(f"generation job {running.id} is still {running.status.value}")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tortoise.transactions import in_transaction
+
+from gql_server import locks
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import IncomeFrequency, IncomeKind, IncomeSource, User
 from gql_server.services import validation
@@ -44,15 +47,21 @@ def _expected(amount: Decimal | None) -> Decimal | None:
 async def create_income_source(user: User, form: IncomeSourceForm) -> IncomeSource:
     name = validation.text(form.name, "name", 100, required=True)
     expected = _expected(form.expected_monthly_amount)
-    if await IncomeSource.filter(user_id=user.id).count() >= MAX_SOURCES_PER_USER:
-        raise BadUserInput(f"a user can have at most {MAX_SOURCES_PER_USER} income sources")
-    return await IncomeSource.create(
-        user_id=user.id,
-        name=name,
-        kind=form.kind,
-        frequency=form.frequency,
-        expected_monthly_amount=expected,
-    )
+    async with in_transaction() as connection:
+        # Counted under the user's row lock: concurrent creates at 199 end at 200, not past it.
+        await locks.user_row(user.id, connection)
+        if await IncomeSource.filter(user_id=user.id).using_db(connection).count() >= (
+            MAX_SOURCES_PER_USER
+        ):
+            raise BadUserInput(f"a user can have at most {MAX_SOURCES_PER_USER} income sources")
+        return await IncomeSource.create(
+            user_id=user.id,
+            name=name,
+            kind=form.kind,
+            frequency=form.frequency,
+            expected_monthly_amount=expected,
+            using_db=connection,
+        )
 
 
 async def update_income_source(

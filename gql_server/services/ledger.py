@@ -12,11 +12,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from gql_server import locks
 from gql_server.core.categories import categorize, normalize_category
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import Direction, IncomeSource, Transaction, User
 from gql_server.services import cursors, validation
-from gql_server.services.balances import lock_ledger, recompute_balances
+from gql_server.services.balances import recompute_balances
 from gql_server.services.validation import BIGINT_ID_MAX, object_id
 
 MAX_PAGE_SIZE = 100
@@ -150,7 +151,7 @@ async def create_transaction(user: User, form: TransactionForm) -> Transaction:
     category = _category(form.category, merchant, form.direction)
     source_id = await _income_source_id(user, form.income_source_id, form.direction)
     async with in_transaction() as connection:
-        await lock_ledger(user.id, connection)
+        await locks.user_row(user.id, connection)
         row = await Transaction.create(
             user_id=user.id,
             occurred_at=occurred_at,
@@ -184,7 +185,7 @@ async def update_transaction(
         if name in changes:
             values[name] = validation.text(changes[name], name, limit)
     async with in_transaction() as connection:
-        await lock_ledger(user.id, connection)
+        await locks.user_row(user.id, connection)
         row = await _own_transaction(user, transaction_id, connection)
         before = row.occurred_at
         row.update_from_dict(values)
@@ -218,7 +219,7 @@ async def _own_transaction(
 
 async def delete_transaction(user: User, transaction_id: str) -> None:
     async with in_transaction() as connection:
-        await lock_ledger(user.id, connection)
+        await locks.user_row(user.id, connection)
         row = await _own_transaction(user, transaction_id, connection)
         await row.delete(using_db=connection)
         await recompute_balances(user.id, row.occurred_at, connection)

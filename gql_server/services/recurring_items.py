@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from gql_server import db
+from gql_server import locks
 from gql_server.core.categories import categorize, normalize_category
 from gql_server.core.known_money import Declared, counterparty
 from gql_server.core.recurring import Cadence, RecurringSeries, occurrences_between
@@ -32,7 +32,6 @@ from gql_server.services.income_sources import get_income_source
 from gql_server.services.validation import BIGINT_ID_MAX, local_today, object_id
 
 MAX_DECLARED = 100
-_STORE_LOCK = 0x5EC1  # advisory lock class of store_detected (the key is the user id)
 MAX_INTERVAL_DAYS = 366
 MAX_AHEAD_DAYS = 366  # a first date further out than a year is not a schedule to plan with
 WEEK = 7
@@ -178,12 +177,9 @@ async def store_detected(
 ) -> None:
     """Replace the user's active detections with `detected` (income source of each in
     `sources`, -1 for none). Dismissed ones stay: they keep the counterparty from coming back."""
-    if not db.is_sqlite(connection):
-        # Two server processes may store one user's outlook at once: one at a time, or both
-        # would create the same detections (SQLite has a single writer anyway).
-        await db.fetch_rows(
-            "SELECT pg_advisory_xact_lock($1, $2)", _STORE_LOCK, user_id, connection=connection
-        )
+    # Two server processes may store one user's outlook at once: one at a time, or both
+    # would create the same detections.
+    await locks.advisory(locks.Advisory.OUTLOOK_STORE, user_id, connection)
     existing = await RecurringItem.filter(
         user_id=user_id, source=RecurringSource.DETECTED
     ).using_db(connection)

@@ -4,8 +4,11 @@ Every test here failed before its fix (issue "Safe by default and bounded")."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,11 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gql_server.app import create_app
-from gql_server.models import Transaction, User
-from gql_server.settings import PUBLISHED_JWT_SECRETS, load_settings
-from tests.conftest import STRONG_PASSWORD, Api, error_code
+from gql_server.auth import rate_limits
+from gql_server.graphql.document_cache import MAX_CACHED_CHARS
+from gql_server.models import IncomeSource, RateLimitCounter, Transaction, User
+from gql_server.settings import PUBLISHED_JWT_SECRETS, Settings, load_settings
+from tests.conftest import STRONG_PASSWORD, Api, empty_tables, error_code
 from tests.integration.test_cli import run_cli
 from tests.live_server import Server
 
@@ -213,3 +218,199 @@ def test_generate_in_production_demands_a_password(tmp_path: Path) -> None:
     assert demo.returncode == 1
     assert "--demo is refused" in demo.stderr
     assert STRONG_PASSWORD not in demo.stderr
+
+
+# --- Sign-in limits behind a proxy, and a lockout that cannot keep the owner out -------------
+
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) { accessToken } }"""
+PROXY = "203.0.113.7"  # the test client's own address: here, the reverse proxy
+HOME, ATTACKER = "198.51.100.10", "192.0.2.66"
+
+
+@pytest.fixture
+async def proxied(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(replace(settings, forwarded_allow_ips=(PROXY,)))
+    async with LifespanManager(app) as manager:
+        await empty_tables()
+        transport = httpx.ASGITransport(app=manager.app, client=(PROXY, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def _as(
+    client: httpx.AsyncClient, address: str, query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"x-forwarded-for": address},
+    )
+    return response.json()
+
+
+async def _login(client: httpx.AsyncClient, address: str, password: str) -> str:
+    body = await _as(client, address, LOGIN, {"email": "priya@example.in", "password": password})
+    return "OK" if "errors" not in body else error_code(body)
+
+
+async def _register_from(client: httpx.AsyncClient, address: str) -> None:
+    registration = {"email": "priya@example.in", "password": STRONG_PASSWORD, "fullName": "Priya"}
+    body = await _as(
+        client,
+        address,
+        "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+        {"i": registration},
+    )
+    assert "errors" not in body, body
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_address(
+    proxied: httpx.AsyncClient,
+) -> None:
+    # Thirteen people behind one proxy each mistype once: the per-address limit (12) is theirs,
+    # not the proxy's, so nobody is refused.
+    codes = [await _login(proxied, f"198.51.100.{i}", "Wrong-pass-123x") for i in range(13)]
+    assert codes == ["UNAUTHENTICATED"] * 13
+
+
+async def test_a_forwarded_for_header_from_an_untrusted_peer_is_ignored(api: Api) -> None:
+    codes = []
+    for i in range(13):  # a new address and a new account each time: only the peer is the same
+        variables = {"email": f"u{i}@example.in", "password": "Wrong-pass-123x"}
+        codes.append(error_code(await _as(api.client, f"198.51.100.{i}", LOGIN, variables)))
+    assert codes[:12] == ["UNAUTHENTICATED"] * 12
+    assert codes[12] == "RATE_LIMITED"
+
+
+async def test_a_guesser_cannot_lock_the_owner_out(proxied: httpx.AsyncClient) -> None:
+    await _register_from(proxied, HOME)
+    guesses = [await _login(proxied, ATTACKER, f"Guess-{i}-xyzw") for i in range(7)]
+    assert guesses[:5] == ["UNAUTHENTICATED"] * 5  # LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS=5
+    assert guesses[5:] == ["RATE_LIMITED"] * 2
+    assert await _login(proxied, HOME, STRONG_PASSWORD) == "OK"
+
+
+async def test_guesses_from_many_addresses_stop_at_the_account_but_the_owner_gets_in(
+    proxied: httpx.AsyncClient, settings: Settings
+) -> None:
+    await _register_from(proxied, HOME)
+    limit = settings.login_attempts_per_account
+    for i in range(limit):  # two guesses from each of many addresses, under every other limit
+        assert await _login(proxied, f"192.0.2.{i // 2}", f"Guess-{i}-xyzw") == "UNAUTHENTICATED"
+    assert await _login(proxied, "192.0.2.200", STRONG_PASSWORD) == "RATE_LIMITED"
+    assert await _login(proxied, HOME, STRONG_PASSWORD) == "OK"
+
+
+async def test_a_client_refused_by_its_address_limit_counts_nothing_against_the_account(
+    proxied: httpx.AsyncClient, settings: Settings
+) -> None:
+    await _register_from(proxied, HOME)
+    for i in range(settings.login_attempts_per_address):  # spent on other people's accounts
+        body = await _as(
+            proxied, ATTACKER, LOGIN, {"email": f"u{i}@example.in", "password": "Whatever-123x"}
+        )
+        assert error_code(body) == "UNAUTHENTICATED"
+    for i in range(60):
+        assert await _login(proxied, ATTACKER, f"Guess-{i}-xyzw") == "RATE_LIMITED"
+    assert not await RateLimitCounter.filter(key__contains="priya").exists()
+    # A traveller, from an address never seen before, is not locked out by those 60.
+    assert await _login(proxied, "192.0.2.99", STRONG_PASSWORD) == "OK"
+
+
+async def test_expired_counters_are_purged(api: Api) -> None:
+    second = timedelta(seconds=1)
+    for i in range(20):
+        await rate_limits.hit(f"login:address:198.51.100.{i}", 5, second)
+    assert await RateLimitCounter.all().count() == 20
+    await asyncio.sleep(2.1)  # every one of those windows is over
+    await rate_limits.hit("login:address:192.0.2.1", 5, second)
+    assert await RateLimitCounter.all().values_list("key", flat=True) == ["login:address:192.0.2.1"]
+
+
+# --- One account per address, however it is spelt or disguised -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "code"),
+    [
+        ("ＰＲＩＹＡ@example.in", "CONFLICT"),  # fullwidth: the same address once NFKC-folded
+        ("priyа@example.in", "CONFLICT"),  # a Cyrillic а
+        ("рriya@ехample.in", "CONFLICT"),  # Cyrillic р, е, х
+    ],
+)
+async def test_a_lookalike_of_an_existing_email_gets_no_account(
+    api: Api, email: str, code: str
+) -> None:
+    await api.register()
+    body = await api.post(
+        "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+        {"i": {"email": email, "password": STRONG_PASSWORD, "fullName": "Mallory"}},
+    )
+    assert error_code(body) == code
+    assert body["errors"][0]["extensions"]["field"] == "email"
+    assert await User.all().count() == 1
+
+
+async def test_the_owner_signs_in_with_any_width_of_their_email(api: Api) -> None:
+    await api.register()
+    body = await api.post(LOGIN, {"email": "ＰＲＩＹＡ@example.in", "password": STRONG_PASSWORD})
+    assert "errors" not in body, body
+
+
+async def test_two_lookalikes_registering_at_once_make_one_account(api: Api) -> None:
+    bodies = await asyncio.gather(
+        *(
+            api.post(
+                "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+                {"i": {"email": email, "password": STRONG_PASSWORD, "fullName": "Priya"}},
+            )
+            for email in ("priya@example.in", "priyа@example.in", "рriya@example.in") * 3
+        )
+    )
+    assert sum("errors" not in body for body in bodies) == 1
+    assert {error_code(b) for b in bodies if "errors" in b} == {"CONFLICT"}
+    assert await User.all().count() == 1
+
+
+# --- Caps hold under concurrency ----------------------------------------------------------------
+
+SOURCE = """mutation($i: IncomeSourceInput!) { createIncomeSource(input: $i) { id } }"""
+
+
+async def test_concurrent_creates_never_pass_the_income_source_cap(api: Api) -> None:
+    user = await api.register()
+    await IncomeSource.bulk_create(
+        [IncomeSource(user_id=int(user["user"]["id"]), name=f"Client {i}") for i in range(195)]
+    )
+    bodies = await asyncio.gather(
+        *(api.post(SOURCE, {"i": {"name": f"Rush {i}"}}) for i in range(40))
+    )
+    assert sum("errors" not in body for body in bodies) == 5
+    assert await IncomeSource.all().count() == 200
+
+
+# --- The parser cache: bounded, and not for strangers -------------------------------------------
+
+
+async def test_strangers_queries_are_not_kept_and_the_cache_is_bounded_by_size(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+    documents = next(r.endpoint for r in app.routes if r.path == "/graphql").schema.documents
+    async with LifespanManager(app) as manager:
+        await empty_tables()
+        transport = httpx.ASGITransport(app=manager.app, client=(PROXY, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            api = Api(client)
+            for i in range(20):  # big distinct queries without a token: answered, then forgotten
+                padding = " " * 200_000
+                body = await api.post(f"{{ __typename{padding} a{i}: __typename }}")
+                assert body["data"]["a" + str(i)] == "Query"
+            assert documents.used == 0
+            await api.register()
+            for i in range(300):  # a signed-in caller's queries are kept, within the budget
+                body = await api.post(f"{{ me {{ id }} x{i}: __typename }}  #{'-' * 9_000}\n")
+                assert "errors" not in body, body
+    assert 0 < documents.used <= MAX_CACHED_CHARS
+    assert len(documents.entries) < 300
