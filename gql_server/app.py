@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -54,7 +54,7 @@ def build_resources(
         max_in_flight=settings.forecast_max_in_flight,
         timeout_s=settings.forecast_timeout_s,
     )
-    outlooks = Outlooks(pool)
+    outlooks = Outlooks(pool, settings.forecast_jobs_per_user)
     return Resources(outlooks=outlooks, job_runner=JobRunner(settings, outlooks))
 
 
@@ -88,11 +88,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 sweeper.cancel()
                 await resources.job_runner.shutdown()
                 resources.outlooks.pool.shutdown()
+                await resources.outlooks.leases.drain()
 
     graphql_view = GraphQLView(create_schema(settings), settings, resources)
     app = Starlette(
         routes=[
             Route("/graphql", graphql_view, methods=["GET", "POST"]),
+            # A Route matches HTTP only: without this, every websocket handshake got a 403.
+            WebSocketRoute("/graphql", graphql_view),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         middleware=[

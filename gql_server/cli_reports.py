@@ -57,7 +57,9 @@ async def run_generation(settings: Settings, options: dict[str, Any]) -> None:
 
         executor = generation.make_executor(settings, job.users_requested)
         try:
-            job = await generation.run_job(job.id, settings, executor, show, Outlooks(pool))
+            job = await generation.run_job(
+                job.id, settings, executor, show, Outlooks(pool, settings.forecast_jobs_per_user)
+            )
         finally:
             executor.shutdown(cancel_futures=True)
             pool.shutdown()

@@ -131,6 +131,25 @@ class SignInAddress(Model):
         unique_together = (("user_id", "address"),)
 
 
+class ForecastLease(Model):
+    """A fit of one user's running in the forecast pool, held until the fit ends (not when
+    its request gives up: a worker cannot be stopped mid-fit). Every server process counts
+    the same leases, so one user has at most FORECAST_JOBS_PER_USER fits at once anywhere."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="forecast_leases", on_delete=fields.CASCADE
+    )
+    slot = fields.SmallIntField()
+    holder = fields.CharField(max_length=32)
+    # Unix seconds after which a lease whose holder died may be taken by anyone.
+    expires_at = fields.BigIntField()
+
+    class Meta:
+        table = "forecast_lease"
+        unique_together = (("user_id", "slot"),)
+
+
 class IncomeSource(Model):
     """A client, platform or employer the user earns from."""
 

@@ -52,6 +52,14 @@ class Settings:
     forecast_timeout_s: float = 30.0
     # Fits waiting for or in the pool at once, per server process; more wait their turn.
     forecast_max_in_flight: int = 8
+    # Fits of one user running at once, across all server processes (leases in the
+    # database): one user's what-ifs queue behind each other instead of taking the pool.
+    forecast_jobs_per_user: int = 1
+    # What one request may ask for, in cost units (graphql/costs.py: a what-if forecast or a
+    # refit costs 10, a possibly cold outlook 5, any other field 0); more is BAD_USER_INPUT.
+    max_request_cost: int = 40
+    # Transactions one user may keep: every outlook and what-if reads the whole ledger.
+    max_ledger_transactions: int = 100_000  # ledger.MAX_TRANSACTIONS_PER_USER
     max_body_bytes: int = 256 * 1024
     max_query_depth: int = 10
     max_aliases: int = 30
@@ -180,6 +188,9 @@ _INTEGER_SETTINGS = {
     "DB_POOL_SIZE": "db_pool_size",
     "FORECAST_POOL_SIZE": "forecast_pool_size",
     "FORECAST_MAX_IN_FLIGHT": "forecast_max_in_flight",
+    "FORECAST_JOBS_PER_USER": "forecast_jobs_per_user",
+    "MAX_REQUEST_COST": "max_request_cost",
+    "MAX_LEDGER_TRANSACTIONS": "max_ledger_transactions",
     "MAX_BODY_BYTES": "max_body_bytes",
     "MAX_QUERY_DEPTH": "max_query_depth",
     "MAX_ALIASES": "max_aliases",

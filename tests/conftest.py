@@ -37,6 +37,7 @@ TABLES = (
     "refresh_token",
     "rate_limit_counter",
     "sign_in_address",
+    "forecast_lease",
     "app_user",
 )
 STRONG_PASSWORD = "Saffron-kite-monsoon-42"

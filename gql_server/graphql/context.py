@@ -75,6 +75,12 @@ class Context:
             self._user = asyncio.ensure_future(accounts.authenticate(self.settings, token))
         return await asyncio.shield(self._user)
 
+    def cancel_shared(self) -> None:
+        """The request was abandoned: stop the reads and what-ifs its fields were sharing
+        (each is shielded from any one field's cancellation, so they stop only here)."""
+        for future in self._shared.values():
+            future.cancel()
+
     @property
     def outlooks(self) -> Outlooks:
         assert self.resources is not None, "the app's lifespan provides the resources"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -10,10 +11,10 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from gql_server.core.forecasting import HORIZONS
-from gql_server.graphql.context import Info, current_outlook
+from gql_server.graphql.context import Info, current_outlook, once_per_query
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
 from gql_server.graphql.permissions import IsAuthenticated
-from gql_server.models import UserForecast
+from gql_server.models import User, UserForecast
 from gql_server.services import forecasts, scenarios
 
 
@@ -155,26 +156,40 @@ def stored_forecast(stored: UserForecast, horizon_days: int) -> Forecast:
     return to_gql_forecast(scenarios.stored_outcome(stored, horizon_days), stored.generated_at)
 
 
+async def what_if(
+    info: Info, horizon_days: int, scenario: ScenarioInput | None
+) -> scenarios.ScenarioOutcome:
+    """The forecast under a scenario, computed once per query for each horizon and scenario
+    however many fields ask (forecast and balanceForecast of one what-if share one fit), from
+    a ledger read once per query however many what-ifs it has."""
+    user = await info.context.require_user()
+    form = _form(scenario)
+
+    def load(owner: User, as_of: date) -> Awaitable[forecasts.LoadedLedger]:
+        return once_per_query(
+            info, f"ledger:{owner.id}:{as_of}", lambda: forecasts.load_ledger_rows(owner, as_of)
+        )
+
+    return await once_per_query(
+        info,
+        f"what-if:{horizon_days}:{form!r}",
+        lambda: scenarios.forecast_under(info.context.outlooks, user, horizon_days, form, load),
+    )
+
+
 async def resolve_forecast(
     info: Info, horizon_days: int, scenario: ScenarioInput | None = None
 ) -> Forecast:
-    user = await info.context.require_user()
     if scenario is None:
         forecasts.check_horizon(horizon_days)
         return stored_forecast(await current_outlook(info), horizon_days)
-    outcome = await scenarios.forecast_under(
-        info.context.outlooks, user, horizon_days, _form(scenario)
-    )
-    return to_gql_forecast(outcome)
+    return to_gql_forecast(await what_if(info, horizon_days, scenario))
 
 
 async def resolve_balance_forecast(
     info: Info, horizon_days: int, scenario: ScenarioInput | None = None
 ) -> list[BalanceQuantiles]:
-    user = await info.context.require_user()
-    outcome = await scenarios.forecast_under(
-        info.context.outlooks, user, horizon_days, _form(scenario)
-    )
+    outcome = await what_if(info, horizon_days, scenario)
     first = outcome.as_of + timedelta(days=1)
     return [
         BalanceQuantiles(

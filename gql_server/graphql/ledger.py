@@ -226,7 +226,9 @@ class LedgerMutations:
             description=input.description,
             income_source_id=input.income_source_id,
         )
-        row = await ledger.create_transaction(user, form)
+        row = await ledger.create_transaction(
+            user, form, max_transactions=info.context.settings.max_ledger_transactions
+        )
         return to_gql_transaction(row, ZoneInfo(user.timezone))
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
 from gql_server.graphql.buffer import BufferMutations, BufferQueries
+from gql_server.graphql.costs import cost_rule
 from gql_server.graphql.document_cache import DocumentCache, Documents
 from gql_server.graphql.errors import ApiErrorCodes
 from gql_server.graphql.forecasts import ForecastMutations, ForecastQueries
@@ -82,6 +83,7 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        cost_rule(settings.max_request_cost),
     ]
     if settings.is_production:
         rules.extend(DisableIntrospection().validation_rules)

@@ -11,6 +11,7 @@ silently replaced by the local pool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -54,6 +55,13 @@ def dask_executor(address: str) -> Executor:
     return client.get_executor()
 
 
+def _call_on(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    """From a pool's thread: run `callback` on the loop (unless the loop has closed)."""
+    # A closed loop means the server is shutting down; its slots and leases go with it.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback)
+
+
 def executor_factory(kind: str, size: int) -> Callable[[], Executor]:
     if is_dask_address(kind):
         return lambda: dask_executor(kind)
@@ -92,23 +100,63 @@ class ForecastPool:
             return "down"
         return "up"
 
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """Run `function(*args)` in the pool; raise ServiceUnavailable when it cannot."""
-        async with self._slots:
+    async def run(
+        self,
+        function: Callable[..., T],
+        *args: Any,
+        deadline: float | None = None,
+        finished: Callable[[], None] | None = None,
+    ) -> T:
+        """Run `function(*args)` in the pool; raise ServiceUnavailable when it cannot.
+
+        `deadline` (the loop's clock) bounds the wait for a slot and the fit together; by
+        default the time limit from now. A slot is held until the fit really ends, not when
+        its caller stops waiting (a timed-out or abandoned fit still occupies a worker, and
+        counting it stops such fits from piling up); `finished` is called at that moment, on
+        the loop, for the caller's own holds (a user's lease). A fit still queued when its
+        caller gives up is cancelled and never runs.
+        """
+        loop = asyncio.get_running_loop()
+        if deadline is None:
+            deadline = loop.time() + self.timeout_s
+
+        def over() -> None:
+            self._slots.release()
+            if finished is not None:
+                finished()
+
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        except BaseException as exc:
+            if finished is not None:
+                finished()
+            if isinstance(exc, TimeoutError):
+                raise self._late() from None
+            raise
+        try:
             executor = await self.executor()
-            try:
-                future = executor.submit(function, *args)
-                return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
-            except TimeoutError:
-                raise ServiceUnavailable(
-                    f"the forecast took longer than {self.timeout_s:.0f} s; try again"
-                ) from None
-            except BrokenProcessPool:
-                logger.error("a forecast worker died; rebuilding the pool")
-                self._replace(executor)
-                raise ServiceUnavailable(
-                    "the forecast worker stopped unexpectedly; try again"
-                ) from None
+            future = executor.submit(function, *args)
+        except BaseException:
+            over()
+            raise
+        future.add_done_callback(lambda _: _call_on(loop, over))
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.wrap_future(future)
+        except TimeoutError:
+            raise self._late() from None
+        except BrokenProcessPool:
+            logger.error("a forecast worker died; rebuilding the pool")
+            self._replace(executor)
+            raise ServiceUnavailable(
+                "the forecast worker stopped unexpectedly; try again"
+            ) from None
+
+    def _late(self) -> ServiceUnavailable:
+        return ServiceUnavailable(
+            f"the forecast took longer than {self.timeout_s:.0f} s; try again", retryable=True
+        )
 
     def _replace(self, broken: Executor) -> None:
         if self._executor is broken:

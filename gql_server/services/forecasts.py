@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from tortoise.transactions import in_transaction
@@ -26,6 +26,7 @@ from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput
 from gql_server.models import IncomeSource, Insight, Transaction, User, UserForecast
 from gql_server.services import recurring_items
+from gql_server.services.forecast_leases import ForecastLeases
 from gql_server.services.forecast_pool import ForecastPool
 from gql_server.services.smoothing import buffer_state
 from gql_server.services.validation import local_today
@@ -57,12 +58,16 @@ SELECT COUNT(*) AS n, MAX(id) AS last_id, MAX(updated_at) AS last_change,
          WHERE user_id = $1 AND (source = 'DECLARED' OR status = 'DISMISSED')) AS recurring
   FROM ledger_transaction WHERE user_id = $1
 """
+# Money as floats for the statistics (the one place they are allowed), cast by the database:
+# a Decimal object per value would cost more than the row.
 _LEDGER = """
-SELECT id, occurred_at, amount, direction, category, merchant, income_source_id, balance_after,
+SELECT id, occurred_at, CAST(amount AS DOUBLE PRECISION), direction = 'income', category,
+       merchant, COALESCE(income_source_id, -1), CAST(balance_after AS DOUBLE PRECISION),
        exclude_from_forecast
   FROM ledger_transaction WHERE user_id = $1 ORDER BY occurred_at, id
 """
 MAX_EXCLUDED_LISTED = 500
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,28 +125,43 @@ async def load_ledger(user: User, as_of: date) -> Ledger:
 
 
 async def load_ledger_rows(user: User, as_of: date) -> LoadedLedger:
-    rows = await db.fetch_rows(_LEDGER, user.id)
-    moments = [row["occurred_at"] for row in rows]
+    """The user's ledger as arrays. The rows are turned into arrays in a thread: for a large
+    ledger that is a second of Python the event loop would otherwise spend."""
+    rows = await db.fetch_tuples(_LEDGER, user.id)
+    return await asyncio.to_thread(
+        _as_arrays, rows, float(user.opening_balance), user.timezone, as_of
+    )
+
+
+_OVERRIDE = {None: AUTOMATIC, True: EXCLUDE, False: INCLUDE}  # SQLite's 1 and 0 are equal
+
+
+def _as_arrays(
+    rows: Sequence[Sequence[Any]], opening_balance: float, timezone: str, as_of: date
+) -> LoadedLedger:
+    (ids, moments, amounts, incoming, categories, merchants, sources, balances, excluded) = (
+        zip(*rows, strict=True) if rows else ((),) * 9
+    )
     if moments and isinstance(moments[0], str):  # SQLite hands back text
-        moments = [datetime.fromisoformat(m) for m in moments]
-    utc = [m.astimezone(UTC).replace(tzinfo=None) for m in moments]
-    override = {None: AUTOMATIC, True: EXCLUDE, False: INCLUDE}  # SQLite gives 1 and 0: equal
+        moments = tuple(datetime.fromisoformat(m) for m in moments)
     ledger = Ledger(
-        occurred_at=np.array(utc, dtype="datetime64[s]"),
-        amount=np.array([float(row["amount"]) for row in rows], dtype=np.float64),
-        is_income=np.array([row["direction"] == "income" for row in rows], dtype=bool),
-        category=np.array([row["category"] for row in rows], dtype=object),
-        source_id=np.array([row["income_source_id"] or -1 for row in rows], dtype=np.int64),
-        balance_after=np.array([float(row["balance_after"]) for row in rows], dtype=np.float64),
-        opening_balance=float(user.opening_balance),
-        timezone=user.timezone,
+        occurred_at=np.array(
+            [m.astimezone(UTC).replace(tzinfo=None) for m in moments], dtype="datetime64[s]"
+        ),
+        amount=np.array(amounts, dtype=np.float64),
+        is_income=np.array(incoming, dtype=bool),
+        category=np.array(categories, dtype=object),
+        source_id=np.array(sources, dtype=np.int64),
+        balance_after=np.array(balances, dtype=np.float64),
+        opening_balance=opening_balance,
+        timezone=timezone,
         as_of=as_of,
     )
     return LoadedLedger(
         ledger=ledger,
-        merchants=np.array([row["merchant"] for row in rows], dtype=object),
-        ids=np.array([int(row["id"]) for row in rows], dtype=np.int64),
-        overrides=np.array([override[row["exclude_from_forecast"]] for row in rows], dtype=np.int8),
+        merchants=np.array(merchants, dtype=object),
+        ids=np.array(ids, dtype=np.int64),
+        overrides=np.array([_OVERRIDE[e] for e in excluded], dtype=np.int8),
     )
 
 
@@ -245,9 +265,21 @@ class Outlooks:
     """Reads and refreshes stored outlooks. Concurrent requests for the same user and ledger
     share one computation (a per-process cache of futures, safe to lose)."""
 
-    def __init__(self, pool: ForecastPool) -> None:
+    def __init__(self, pool: ForecastPool, jobs_per_user: int = 1) -> None:
         self.pool = pool
+        # A lease lasts past the time limit by as much again: a fit the request gave up on
+        # still runs in its worker and still counts.
+        self.leases = ForecastLeases(jobs_per_user, lifetime_s=2 * pool.timeout_s + 60)
         self._in_flight: dict[tuple[int, str], asyncio.Future[UserForecast]] = {}
+
+    async def run(self, user_id: int, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in the pool for this user, within one time limit that counts
+        the wait for the user's lease and for a pool slot as well as the fit."""
+        deadline = asyncio.get_running_loop().time() + self.pool.timeout_s
+        lease = await self.leases.take(user_id, deadline)
+        return await self.pool.run(
+            function, *args, deadline=deadline, finished=lambda: self.leases.give_back(lease)
+        )
 
     async def get(self, user: User, *, refresh: bool = False) -> UserForecast:
         as_of = local_today(user.timezone)
@@ -267,7 +299,7 @@ class Outlooks:
     async def _compute_and_store(self, user: User, as_of: date, fingerprint: str) -> UserForecast:
         loaded = await load_ledger_rows(user, as_of)
         surroundings = await _surroundings(user, loaded)
-        outlook = await self.pool.run(_compute, loaded.ledger, user.id, surroundings)
+        outlook = await self.run(user.id, _compute, loaded.ledger, user.id, surroundings)
         known = outlook.known
         values = {
             "fingerprint": fingerprint,

@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from gql_server import locks
+from gql_server import db, locks
 from gql_server.core.categories import categorize, normalize_category
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import Direction, IncomeSource, Transaction, User
@@ -143,7 +143,25 @@ def _category(value: str | None, merchant: str, direction: Direction) -> str:
         raise BadUserInput(str(exc), field="category") from None
 
 
-async def create_transaction(user: User, form: TransactionForm) -> Transaction:
+# The default cap of a user's ledger (MAX_LEDGER_TRANSACTIONS): every outlook and what-if
+# reads the whole of it into a worker.
+MAX_TRANSACTIONS_PER_USER = 100_000
+_AT_CAP = "SELECT 1 FROM ledger_transaction WHERE user_id = $1 LIMIT 1 OFFSET $2"
+
+
+async def _check_room(user_id: int, cap: int, connection: BaseDBAsyncClient) -> None:
+    """Refuse a new row when the ledger holds `cap` already (read under the user's row lock,
+    so concurrent creates cannot pass it together)."""
+    if await db.fetch_rows(_AT_CAP, user_id, cap - 1, connection=connection):
+        raise BadUserInput(
+            f"a ledger holds at most {cap:,} transactions; delete old ones to add more",
+            limit=cap,
+        )
+
+
+async def create_transaction(
+    user: User, form: TransactionForm, max_transactions: int = MAX_TRANSACTIONS_PER_USER
+) -> Transaction:
     occurred_at = validation.moment(form.occurred_at, "occurredAt", user.timezone)
     amount = validation.money(form.amount, "amount")
     merchant = validation.text(form.merchant, "merchant", 120)
@@ -152,6 +170,7 @@ async def create_transaction(user: User, form: TransactionForm) -> Transaction:
     source_id = await _income_source_id(user, form.income_source_id, form.direction)
     async with in_transaction() as connection:
         await locks.user_row(user.id, connection)
+        await _check_room(user.id, max_transactions, connection)
         row = await Transaction.create(
             user_id=user.id,
             occurred_at=occurred_at,

@@ -4,6 +4,7 @@ same plan and seed as the stored outlook, and never stored."""
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from gql_server.models import IncomeSource, User, UserForecast
 from gql_server.services import recurring_items, validation
 from gql_server.services.forecasts import (
     HorizonView,
+    LoadedLedger,
     Outlooks,
     check_horizon,
     horizon_view,
@@ -137,11 +139,19 @@ def stored_outcome(stored: UserForecast, horizon_days: int) -> ScenarioOutcome:
     )
 
 
+LedgerLoader = Callable[[User, date], Awaitable[LoadedLedger]]
+
+
 async def forecast_under(
-    outlooks: Outlooks, user: User, horizon_days: int, form: ScenarioForm | None
+    outlooks: Outlooks,
+    user: User,
+    horizon_days: int,
+    form: ScenarioForm | None,
+    load: LedgerLoader = load_ledger_rows,
 ) -> ScenarioOutcome:
     """The horizon's forecast under the scenario; without one (or an empty one), the stored
-    forecast, which an empty scenario would reproduce exactly."""
+    forecast, which an empty scenario would reproduce exactly. `load` reads the ledger (a
+    request with several what-ifs passes one that reads it once)."""
     check_horizon(horizon_days)
     if form is None or form.is_empty:
         return stored_outcome(await outlooks.get(user), horizon_days)
@@ -150,7 +160,7 @@ async def forecast_under(
     stored = await outlooks.get(user)
     if stored.as_of != today:  # midnight passed in between: check against the new day
         scenario = await check_scenario(user, form, horizon_days, stored.as_of)
-    loaded = await load_ledger_rows(user, stored.as_of)
+    loaded = await load(user, stored.as_of)
     declared, dismissed = await recurring_items.the_users_word(user)
     surroundings = Surroundings(
         merchants=loaded.merchants,
@@ -158,8 +168,8 @@ async def forecast_under(
         dismissed=dismissed,
         overrides=loaded.overrides,
     )
-    result, risks = await outlooks.pool.run(
-        _scenario, loaded.ledger, user.id, scenario, stored.features, surroundings
+    result, risks = await outlooks.run(
+        user.id, _scenario, loaded.ledger, user.id, scenario, stored.features, surroundings
     )
     return ScenarioOutcome(
         as_of=stored.as_of,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 from asgi_lifespan import LifespanManager
+from websockets.sync.client import connect
 
 from gql_server.app import create_app
 from gql_server.models import RefreshToken, User
 from gql_server.settings import Settings
-from tests.conftest import BOTH_BACKENDS, Api, error_code
+from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code
+from tests.live_server import Server
 
 DEEP_QUERY = "{ __schema { types { fields { type { fields { type { fields { type { fields { type "
 DEEP_QUERY += "{ fields { type { name } } } } } } } } } } } } }"
@@ -174,3 +178,38 @@ async def test_healthz_is_503_and_graphql_coded_without_the_database(settings: S
     finally:
         await client.aclose()
         await manager.__aexit__(None, None, None)
+
+
+def test_graphql_works_over_a_websocket(postgres_url: str, tmp_path: Path) -> None:
+    # The /graphql route took HTTP only: every websocket handshake was refused with a 403, so
+    # GraphiQL's and apps' subscriptions could not connect.
+    server = Server(postgres_url, tmp_path)
+    try:
+        token = server.post(
+            "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+            {"i": {"email": "ws@example.in", "password": STRONG_PASSWORD, "fullName": "Ws"}},
+        )["data"]["register"]["accessToken"]
+        url = server.url.replace("http://", "ws://") + "/graphql"
+        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+            ws.send(
+                json.dumps(
+                    {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+                )
+            )
+            assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+            ws.send(
+                json.dumps(
+                    {"type": "subscribe", "id": "1", "payload": {"query": "{ me { email } }"}}
+                )
+            )
+            answer = json.loads(ws.recv(timeout=10))
+            done = json.loads(ws.recv(timeout=10))
+    finally:
+        server.stop()
+
+    assert answer == {
+        "type": "next",
+        "id": "1",
+        "payload": {"data": {"me": {"email": "ws@example.in"}}},
+    }
+    assert done == {"type": "complete", "id": "1"}
