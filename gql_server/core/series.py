@@ -17,6 +17,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from gql_server.core.calendar import day_number
+
 DAYS_PER_MONTH = 365.25 / 12
 WEEK = 7
 
@@ -113,10 +115,6 @@ def local_days(occurred_at: np.ndarray, timezone: str) -> np.ndarray:
     return local.to_numpy().astype("datetime64[D]")
 
 
-def _day_number(day: date) -> int:
-    return int(np.datetime64(day, "D").astype(np.int64))
-
-
 def daily_series(ledger: Ledger, start: date | None = None) -> DailySeries:
     """Daily inflow, outflow and closing balance in the ledger's time zone, `start`..`as_of`.
 
@@ -125,13 +123,13 @@ def daily_series(ledger: Ledger, start: date | None = None) -> DailySeries:
     ledger's opening balance. `start` defaults to the first transaction's local day.
     """
     days = local_days(ledger.occurred_at, ledger.timezone).astype(np.int64)
-    end = _day_number(ledger.as_of)
+    end = day_number(ledger.as_of)
     if start is None:
         first = int(days[0]) if len(days) else end
         start_number = min(first, end)
         start = date(1970, 1, 1) + timedelta(days=start_number)
     else:
-        start_number = _day_number(start)
+        start_number = day_number(start)
     n = max(end - start_number + 1, 0)
     offset = days - start_number
     inside = (offset >= 0) & (offset < n)

@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from gql_server.core.simulation import (
+from gql_server.core.forecasting.simulation import (
     WEEK,
     ArimaFit,
     calendar_factors,

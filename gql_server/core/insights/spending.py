@@ -9,22 +9,19 @@ from datetime import date
 
 import numpy as np
 
-from gql_server.core.insight_base import (
+from gql_server.core.calendar import month_end, to_date
+from gql_server.core.insights.months import Months, month_name, month_span
+from gql_server.core.insights.records import (
     Insight,
     InsightContext,
     Metric,
-    Months,
     Severity,
     make_insight,
     money,
-    month_end,
-    month_name,
-    month_span,
     one_decimal,
     pct,
     percent,
     rupees,
-    to_date,
 )
 
 GROWTH_MIN_RISE = 0.25  # at least a quarter more than before

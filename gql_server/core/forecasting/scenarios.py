@@ -20,9 +20,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from gql_server.core.forecasting import HORIZONS, ForecastResult, forecast
-from gql_server.core.known_money import KnownMoney, baseline_series, first_day
-from gql_server.core.recurring import occurrences_between
+from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, forecast
+from gql_server.core.known_money.plan import KnownMoney, baseline_series, first_day
+from gql_server.core.known_money.schedule import occurrences_between
 from gql_server.core.series import DAYS_PER_MONTH, DailySeries, Ledger
 
 MIN_CHANGE_PCT, MAX_CHANGE_PCT = -100.0, 500.0

@@ -1,6 +1,6 @@
 """Insight rules about where income is heading: its trend and its seasons.
 
-"Income" here is earnings (see `insight_base.EARNINGS_CATEGORIES`): a loan disbursed in a lean
+"Income" here is earnings (see `months.EARNINGS_CATEGORIES`): a loan disbursed in a lean
 month is cash in but would otherwise hide a falling income. Every statistic across months uses
 complete calendar months only.
 """
@@ -13,23 +13,20 @@ import warnings
 import numpy as np
 import statsmodels.api as sm
 
+from gql_server.core.calendar import month_end, to_date
 from gql_server.core.features import seasonal_strength
-from gql_server.core.insight_base import (
+from gql_server.core.insights.months import Months, month_set_label, month_span
+from gql_server.core.insights.records import (
     Insight,
     InsightContext,
     Metric,
-    Months,
     Severity,
     known,
     make_insight,
     money,
-    month_end,
-    month_set_label,
-    month_span,
     pct,
     percent,
     rupees,
-    to_date,
 )
 
 TREND_MIN_MONTHS = 6  # three recent months and three to compare them with

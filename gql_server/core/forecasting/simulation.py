@@ -35,6 +35,8 @@ from scipy.signal import lfilter
 from statsmodels.tsa.arima.estimators.hannan_rissanen import hannan_rissanen
 from statsmodels.tsa.stattools import kpss
 
+from gql_server.core.calendar import day_of_month, weekday
+
 WEEK = 7
 CYCLE_WEEKS = 4
 MEAN_WINDOW_WEEKS = 52
@@ -295,7 +297,7 @@ def calendar_factors(
     floored at FACTOR_FLOOR and normalised to average 1 over the history."""
     history = np.asarray(history, dtype=np.float64)
     days = np.datetime64(history_start, "D") + np.arange(len(history) + days_ahead)
-    dow, dom = _weekday(days), _day_of_month(days) - 1
+    dow, dom = weekday(days), day_of_month(days) - 1
     overall = float(history.mean()) if len(history) else 0.0
     if overall <= 0:
         return np.ones(len(history)), np.ones(days_ahead)
@@ -313,14 +315,6 @@ def calendar_factors(
 def _shrunk_means(values: np.ndarray, groups: np.ndarray, size: int, shrink: float) -> np.ndarray:
     counts = np.bincount(groups, minlength=size).astype(np.float64)
     return np.bincount(groups, weights=values, minlength=size) / (counts + shrink)
-
-
-def _weekday(days: np.ndarray) -> np.ndarray:
-    return (days.astype(np.int64) + 3) % WEEK  # 1970-01-01 was a Thursday; Monday is 0
-
-
-def _day_of_month(days: np.ndarray) -> np.ndarray:
-    return (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
 
 
 def spread_over_days(weekly_paths: np.ndarray, profile: np.ndarray) -> np.ndarray:
