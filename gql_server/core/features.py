@@ -18,6 +18,7 @@ from scipy import stats
 
 from gql_server.core.categories import ESSENTIAL_CATEGORIES
 from gql_server.core.series import DAYS_PER_MONTH, DailySeries, Ledger, local_days, monthly
+from gql_server.core.stats import coefficient_of_variation
 
 SEASON = 12
 MIN_MONTHS_SEASONAL = 18
@@ -140,9 +141,7 @@ def _month_features(series: DailySeries) -> dict[str, float | None]:
     # Statistics across months need consecutive complete months: only the edges can be partial.
     n = len(income)
     mean = float(income.mean()) if n else 0.0
-    cv = None
-    if n >= MIN_MONTHS_CV and mean > 0:
-        cv = float(income.std(ddof=1)) / mean
+    cv = coefficient_of_variation(income, min_count=MIN_MONTHS_CV)
     fitted = trend(income)
     slope = pvalue = None
     if fitted is not None and mean > 0:

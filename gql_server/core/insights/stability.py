@@ -19,6 +19,7 @@ from gql_server.core.insights.records import (
     rupees,
 )
 from gql_server.core.series import DAYS_PER_MONTH, local_days
+from gql_server.core.stats import coefficient_of_variation
 
 VOLATILITY_MONTHS = 12
 VOLATILITY_MIN_MONTHS = 6
@@ -42,8 +43,8 @@ def income_volatility(context: InsightContext, months: Months) -> list[Insight]:
     if len(earnings) < VOLATILITY_MIN_MONTHS or earnings.mean() <= 0:
         return []
     mean = float(earnings.mean())
-    cv = float(earnings.std(ddof=1)) / mean
-    if STEADY_CV < cv < VARYING_CV:
+    cv = coefficient_of_variation(earnings)
+    if cv is None or STEADY_CV < cv < VARYING_CV:
         return []
     metrics: dict[str, Metric] = {
         "income_cv": round(cv, 3),

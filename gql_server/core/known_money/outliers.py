@@ -10,10 +10,9 @@ import numpy as np
 from gql_server.core.calendar import day_number
 from gql_server.core.known_money.detection import detect_recurring
 from gql_server.core.series import DAYS_PER_MONTH, Ledger, local_days
+from gql_server.core.stats import median_and_mad, outlier_limit
 
 # Outliers: the modified z-score of Iglewicz and Hoaglin (1993), on log amounts.
-OUTLIER_Z = 3.5
-MAD_TO_Z = 0.6745  # the MAD of a normal sample is 0.6745 sigma
 MIN_LOG_MAD = 0.25  # floor, so a fixed-price category does not flag a small increase
 MIN_CATEGORY_ROWS = 3  # below this a category is judged against its whole direction
 MATERIAL_SHARE = 0.2  # of a typical month's flow in that direction: smaller is not a shock
@@ -80,6 +79,5 @@ def _limits(ledger: Ledger, exclude: np.ndarray | None) -> tuple[np.ndarray, np.
 
 def _limit(logs: np.ndarray, reference: np.ndarray) -> float:
     """The amount above the reference rows' median whose modified z-score is 3.5."""
-    median = float(np.median(logs[reference]))
-    mad = max(float(np.median(np.abs(logs[reference] - median))), MIN_LOG_MAD)
-    return math.exp(median + OUTLIER_Z * mad / MAD_TO_Z)
+    median, mad = median_and_mad(logs[reference])
+    return math.exp(float(outlier_limit(median, mad, min_mad=MIN_LOG_MAD)))
