@@ -8,6 +8,7 @@ import calendar
 from datetime import date, timedelta
 
 import numpy as np
+from numpy.typing import NDArray
 
 EPOCH = date(1970, 1, 1)
 WEEK = 7
@@ -34,7 +35,8 @@ def clipped_days(months: np.ndarray, anchor: np.ndarray | int) -> np.ndarray:
     months = np.asarray(months)
     first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     following = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return first + np.minimum(anchor, following - first) - 1
+    days: NDArray[np.int64] = first + np.minimum(anchor, following - first) - 1
+    return days
 
 
 def clipped_date(year: int, month: int, day_of_month: int) -> date:
@@ -49,14 +51,16 @@ def weekday(days: np.ndarray) -> np.ndarray:
 
 def day_of_month(days: np.ndarray) -> np.ndarray:
     """1..31 of datetime64[D] days."""
-    return (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    first = days.astype("datetime64[M]").astype("datetime64[D]")
+    number: NDArray[np.int64] = (days - first).astype(np.int64) + 1
+    return number
 
 
 def to_date(day: np.datetime64) -> date:
-    return date.fromisoformat(str(np.datetime64(day, "D")))
+    return date.fromisoformat(str(day.astype("datetime64[D]")))
 
 
 def month_end(first_day: np.datetime64) -> date:
     """The last day of the month that starts on `first_day`."""
-    following = np.datetime64(first_day, "M") + 1
+    following = first_day.astype("datetime64[M]") + 1
     return to_date(following.astype("datetime64[D]") - 1)

@@ -16,11 +16,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from gql_server.core.calendar import day_number
 
 DAYS_PER_MONTH = 365.25 / 12
 WEEK = 7
+_NO_DAYS = np.zeros(0, dtype=np.int64)  # the lengths of no periods
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ class DailySeries:
 
     @property
     def net(self) -> np.ndarray:
-        return self.inflow - self.outflow
+        net: NDArray[np.float64] = self.inflow - self.outflow
+        return net
 
     @property
     def end(self) -> date:
@@ -105,7 +108,8 @@ class PeriodSeries:
 
     @property
     def net(self) -> np.ndarray:
-        return self.inflow - self.outflow
+        net: NDArray[np.float64] = self.inflow - self.outflow
+        return net
 
 
 def local_days(occurred_at: np.ndarray, timezone: str) -> np.ndarray:
@@ -178,7 +182,9 @@ def weekly(series: DailySeries) -> PeriodSeries:
     forecast week; the leading days that do not fill a block form a block flagged incomplete."""
     n = len(series)
     if n == 0:
-        return _aggregate(series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), [], "week")
+        return _aggregate(
+            series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), _NO_DAYS, "week"
+        )
     lead = n % WEEK
     index = np.arange(n)
     period = (index + (WEEK - lead) % WEEK) // WEEK
@@ -193,7 +199,9 @@ def monthly(series: DailySeries) -> PeriodSeries:
     kept and flagged `complete=False`."""
     n = len(series)
     if n == 0:
-        return _aggregate(series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), [], "month")
+        return _aggregate(
+            series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), _NO_DAYS, "month"
+        )
     months = series.dates.astype("datetime64[M]")
     period = (months - months[0]).astype(np.int64)
     k = int(period[-1]) + 1

@@ -81,10 +81,10 @@ def known_flows(
     inflow = inflow * (1.0 + scenario.income_change_pct / 100.0)
     outflow = outflow + scenario.extra_monthly_expense / DAYS_PER_MONTH
     for day, amount in scenario.one_offs:
-        index = (day - start).days
-        if not 0 <= index < days:
+        offset = (day - start).days
+        if not 0 <= offset < days:
             raise ValueError(f"a one-off on {day} is outside the {days} days from {start}")
-        outflow[..., index] += amount
+        outflow[..., offset] += amount
     return inflow, outflow
 
 

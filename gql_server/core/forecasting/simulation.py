@@ -30,10 +30,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
-from statsmodels.tsa.arima.estimators.hannan_rissanen import hannan_rissanen
-from statsmodels.tsa.stattools import kpss
+
+# statsmodels ships no type information (no stubs, no py.typed): its functions are Any here.
+from statsmodels.tsa.arima.estimators.hannan_rissanen import (  # type: ignore[import-untyped]
+    hannan_rissanen,
+)
+from statsmodels.tsa.stattools import kpss  # type: ignore[import-untyped]
 
 from gql_server.core.calendar import day_of_month, weekday
 
@@ -264,7 +269,8 @@ def simulate_seasonal_naive(
     point = y[len(y) - m + np.arange(steps) % m]
     errors = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
     noise = rng.choice(errors, size=(paths, steps), replace=True)
-    return np.maximum(point + noise, 0.0)
+    floored: NDArray[np.float64] = np.maximum(point + noise, 0.0)
+    return floored
 
 
 def simulate_mean(y: np.ndarray, steps: int, paths: int, rng: np.random.Generator) -> np.ndarray:
@@ -285,7 +291,8 @@ def block_bootstrap(
     blocks = -(-steps // block)
     starts = rng.integers(0, n - block + 1, size=(paths, blocks, 1))
     index = (starts + np.arange(block)).reshape(paths, blocks * block)[:, :steps]
-    return values[index]
+    drawn: NDArray[np.float64] = values[index]
+    return drawn
 
 
 def calendar_factors(
@@ -322,4 +329,5 @@ def spread_over_days(weekly_paths: np.ndarray, profile: np.ndarray) -> np.ndarra
     never less than 0."""
     days = len(profile)
     week_of_day = np.arange(days) // WEEK
-    return np.maximum(weekly_paths[:, week_of_day] / WEEK * profile, 0.0)
+    daily: NDArray[np.float64] = np.maximum(weekly_paths[:, week_of_day] / WEEK * profile, 0.0)
+    return daily

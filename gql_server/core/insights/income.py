@@ -11,7 +11,7 @@ import math
 import warnings
 
 import numpy as np
-import statsmodels.api as sm
+import statsmodels.api as sm  # type: ignore[import-untyped]  # statsmodels ships no types
 
 from gql_server.core.calendar import month_end, to_date
 from gql_server.core.features import seasonal_strength
@@ -194,18 +194,19 @@ def seasonality(context: InsightContext, months: Months) -> list[Insight]:
     best = [int(m) for m in order[::-1][:SEASON_NAMED_MONTHS] if season[m] >= SEASON_MONTH_GAP]
     if not best or not lean:
         return []
+    best_pct, lean_pct = pct(float(season[best].mean())), pct(float(season[lean].mean()))
     metrics: dict[str, Metric] = {
         "seasonality_strength": round(strength, 2),
         "best_months": month_set_label([m + 1 for m in best]),
         "lean_months": month_set_label([m + 1 for m in lean]),
-        "best_pct": pct(float(season[best].mean())),
-        "lean_pct": pct(float(season[lean].mean())),
+        "best_pct": best_pct,
+        "lean_pct": lean_pct,
         "months": len(earnings),
     }
     message = (
-        f"{metrics['best_months']} are your best months, about {percent(metrics['best_pct'])} "
+        f"{metrics['best_months']} are your best months, about {percent(best_pct)} "
         f"above your usual income, and {metrics['lean_months']} the leanest, about "
-        f"{percent(metrics['lean_pct'])} below. Set part of the good months aside for the lean "
+        f"{percent(lean_pct)} below. Set part of the good months aside for the lean "
         "ones."
     )
     return [

@@ -88,12 +88,12 @@ def lay_out_months(ledger: Ledger, series: DailySeries) -> Months:
 
 
 def month_name(first_day: np.datetime64) -> str:
-    return MONTH_NAMES[int(np.datetime64(first_day, "M").astype(np.int64)) % 12]
+    return MONTH_NAMES[int(first_day.astype("datetime64[M]").astype(np.int64)) % 12]
 
 
 def month_span(first: np.datetime64, last: np.datetime64) -> str:
     """'Oct–Dec' for a run of months, 'Nov' for one (no year: the insight's period has it)."""
-    if np.datetime64(first, "M") == np.datetime64(last, "M"):
+    if first.astype("datetime64[M]") == last.astype("datetime64[M]"):
         return month_name(first)
     return f"{month_name(first)}–{month_name(last)}"
 

@@ -144,7 +144,7 @@ def spending_spikes(context: InsightContext, months: Months) -> list[Insight]:
         usual_total = float(np.median(months.spending[baseline]))
         floor = max(SPIKE_MIN_RUPEES, MATERIAL_SHARE * usual_total)
         spiking = (excess >= floor) & (months.spend[month] > limit)
-        for c in np.flatnonzero(spiking):
+        for c in np.flatnonzero(spiking).tolist():
             if c not in best or excess[c] > best[c][0]:
                 best[int(c)] = (float(excess[c]), month, median)
     ranked = sorted(best.items(), key=lambda item: -item[1][0])[:CATEGORIES_SHOWN]

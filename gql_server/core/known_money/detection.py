@@ -192,7 +192,7 @@ def _confidence(fit: CadenceFit, amount: _Amount, since: int) -> float:
     """Timing regularity x amount stability x count x recency x exclusivity, each in 0..1:
     three payments give 0.65 of the count factor, twelve 0.98; recency falls from 1 once a
     payment is overdue, to 0.5 where the series would count as stopped."""
-    count = 1.0 - 0.5 ** (len(fit.hits) / 2)
+    count: float = 1.0 - 0.5 ** (len(fit.hits) / 2)  # a positive base: never complex
     overdue = max(0.0, since - fit.period - fit.tolerance)
     recency = min(max(1.0 - overdue / fit.period, 0.0), 1.0)
     exclusive = len(fit.hits) / (len(fit.hits) + fit.others)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gql_server.core.calendar import day_number
 from gql_server.core.known_money.detection import detect_recurring
@@ -32,7 +33,8 @@ def outliers(ledger: Ledger, exclude: np.ndarray | None = None) -> np.ndarray:
     `detect_recurring` by category. Rows after `as_of` are not judged.
     """
     limits, material = _limits(ledger, exclude)
-    return (np.asarray(ledger.amount, dtype=np.float64) > limits) & material
+    flagged: NDArray[np.bool_] = (np.asarray(ledger.amount, dtype=np.float64) > limits) & material
+    return flagged
 
 
 def outlier_limits(ledger: Ledger, exclude: np.ndarray | None = None) -> np.ndarray:

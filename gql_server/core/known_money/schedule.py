@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gql_server.core.calendar import clipped_days, date_of, day_number, month_numbers
 from gql_server.core.known_money.items import RecurringSeries
@@ -59,4 +60,5 @@ def scheduled_net(series: Sequence[RecurringSeries], start: date, days: int) -> 
     Index 0 is `start`; for `forecast.forecast` start is the day after the history's last
     day."""
     inflow, outflow = scheduled_flows(series, start, days)
-    return inflow - outflow
+    net: NDArray[np.float64] = inflow - outflow
+    return net
