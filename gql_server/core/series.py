@@ -58,9 +58,9 @@ class DailySeries:
     """
 
     start: date
-    inflow: np.ndarray  # float64 per day, >= 0
-    outflow: np.ndarray  # float64 per day, >= 0
-    closing_balance: np.ndarray  # balance at the end of each day
+    inflow: NDArray[np.float64]  # per day, >= 0
+    outflow: NDArray[np.float64]  # per day, >= 0
+    closing_balance: NDArray[np.float64]  # balance at the end of each day
     opening_balance: float = 0.0
 
     def __post_init__(self) -> None:
@@ -72,8 +72,7 @@ class DailySeries:
 
     @property
     def net(self) -> np.ndarray:
-        net: NDArray[np.float64] = self.inflow - self.outflow
-        return net
+        return self.inflow - self.outflow
 
     @property
     def end(self) -> date:
@@ -98,9 +97,9 @@ class PeriodSeries:
     period_start: np.ndarray  # datetime64[D]: first day of each period (calendar start)
     days: np.ndarray  # int64: days of the period inside the series
     complete: np.ndarray  # bool: the series covers the whole period
-    inflow: np.ndarray
-    outflow: np.ndarray
-    closing_balance: np.ndarray  # balance at the end of the period's last covered day
+    inflow: NDArray[np.float64]
+    outflow: NDArray[np.float64]
+    closing_balance: NDArray[np.float64]  # balance at the end of the period's last covered day
     kind: str = field(default="month")  # "week" or "month"
 
     def __len__(self) -> int:
@@ -108,8 +107,7 @@ class PeriodSeries:
 
     @property
     def net(self) -> np.ndarray:
-        net: NDArray[np.float64] = self.inflow - self.outflow
-        return net
+        return self.inflow - self.outflow
 
 
 def local_days(occurred_at: np.ndarray, timezone: str) -> np.ndarray:
@@ -159,6 +157,13 @@ def daily_series(ledger: Ledger, start: date | None = None) -> DailySeries:
     )
 
 
+def _weighted_counts(
+    index: NDArray[np.int64], weights: NDArray[np.float64], k: int
+) -> NDArray[np.float64]:
+    """Sums of `weights` per index 0..k-1 (float64: numpy's stubs type every bincount as ints)."""
+    return np.asarray(np.bincount(index, weights=weights, minlength=k), dtype=np.float64)
+
+
 def _aggregate(
     series: DailySeries, period: np.ndarray, first_day: np.ndarray, length: np.ndarray, kind: str
 ) -> PeriodSeries:
@@ -170,8 +175,8 @@ def _aggregate(
         period_start=first_day,
         days=days,
         complete=days == length,
-        inflow=np.bincount(period, weights=series.inflow, minlength=k),
-        outflow=np.bincount(period, weights=series.outflow, minlength=k),
+        inflow=_weighted_counts(period, series.inflow, k),
+        outflow=_weighted_counts(period, series.outflow, k),
         closing_balance=series.closing_balance[last] if k else np.zeros(0),
         kind=kind,
     )

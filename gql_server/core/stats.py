@@ -15,6 +15,14 @@ OUTLIER_Z = 3.5
 MAD_OF_NORMAL = 0.6745
 
 
+def finite_or_none(value: float | None) -> float | None:
+    """A finite float, or None: a figure the data cannot define is None, never NaN or inf."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
 def coefficient_of_variation(values: ArrayLike, min_count: int = 2) -> float | None:
     """Sample standard deviation (ddof=1) over the mean. None with fewer than `min_count`
     values (too few to say anything about spread), a mean <= 0 (undefined) or a non-finite

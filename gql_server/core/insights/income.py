@@ -16,18 +16,9 @@ import statsmodels.api as sm  # type: ignore[import-untyped]  # statsmodels ship
 from gql_server.core.calendar import month_end, to_date
 from gql_server.core.features import seasonal_strength
 from gql_server.core.insights.months import Months, month_set_label, month_span
-from gql_server.core.insights.records import (
-    Insight,
-    InsightContext,
-    Metric,
-    Severity,
-    known,
-    make_insight,
-    money,
-    pct,
-    percent,
-    rupees,
-)
+from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
+from gql_server.core.insights.wording import money, pct, percent, rupees
+from gql_server.core.stats import finite_or_none
 
 TREND_MIN_MONTHS = 6  # three recent months and three to compare them with
 TREND_YEAR_MONTHS = 15  # from here the recent months are compared with the same months a year ago
@@ -96,7 +87,7 @@ def income_trend(context: InsightContext, months: Months) -> list[Insight]:
     if abs(change) < TREND_MIN_CHANGE or pvalue >= TREND_MAX_PVALUE or change * slope <= 0:
         return []
     first_recent, last = months.start[index[-3]], months.start[index[-1]]
-    runway = known(context.features.get("runway_months"))
+    runway = finite_or_none(context.features.get("runway_months"))
     rising = change > 0
     thin = runway is not None and runway < THIN_RUNWAY_MONTHS
     if rising:

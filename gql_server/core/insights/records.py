@@ -1,7 +1,7 @@
 """What every insight rule returns and is given (the records and the context), and the few
 ways a number is written into a message.
 
-A message shows only numbers that are also in its metrics, written the one way this module
+A message shows only numbers that are also in its metrics, written the one way `wording`
 writes them: amounts with `format_inr` (₹1,07,954), percentages as whole percent of a metric
 already in percent (`change_pct` -35.2 reads "35%" after "down"), months and ratios with one
 decimal, counts as integers. A client can then show the message and chart the metrics without
@@ -20,7 +20,6 @@ import numpy as np
 
 from gql_server.core.forecasting.forecast import ForecastResult
 from gql_server.core.known_money.items import RecurringSeries
-from gql_server.core.money_format import format_inr
 from gql_server.core.series import DailySeries, Ledger
 
 Metric = float | int | str | None
@@ -71,31 +70,6 @@ class InsightContext:
     schedule: tuple[RecurringSeries, ...] = ()
 
 
-def money(amount: float) -> str:
-    """An amount for a message: whole rupees the Indian way, rounded from the paise the
-    metrics keep (so ₹9,998.50 reads ₹9,998 in both, never ₹9,999 from ₹9,998.5000001)."""
-    return format_inr(rupees(amount))
-
-
-def percent(value_pct: float) -> str:
-    """A metric already in percent, as a whole percent without sign ('35%')."""
-    return f"{abs(value_pct):.0f}%"
-
-
-def one_decimal(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def rupees(value: float) -> float:
-    """An amount for metrics: rupees to the paisa."""
-    return round(float(value), 2)
-
-
-def pct(fraction: float) -> float:
-    """A fraction for metrics, in percent with one decimal (0.372 -> 37.2)."""
-    return round(float(fraction) * 100, 1)
-
-
 def clean_metrics(metrics: dict[str, Metric]) -> dict[str, Metric]:
     """Plain Python values for JSON: numpy scalars unwrapped, NaN and infinities as None."""
     cleaned: dict[str, Metric] = {}
@@ -129,11 +103,3 @@ def make_insight(
         metrics=clean_metrics(metrics),
         importance=SEVERITY_RANK[severity] + 0.999 * min(max(size, 0.0), 1.0),
     )
-
-
-def known(value: float | None) -> float | None:
-    """A finite float, or None."""
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None

@@ -11,18 +11,8 @@ import numpy as np
 
 from gql_server.core.calendar import month_end, to_date
 from gql_server.core.insights.months import Months, month_name, month_span
-from gql_server.core.insights.records import (
-    Insight,
-    InsightContext,
-    Metric,
-    Severity,
-    make_insight,
-    money,
-    one_decimal,
-    pct,
-    percent,
-    rupees,
-)
+from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
+from gql_server.core.insights.wording import money, one_decimal, pct, percent, rupees
 from gql_server.core.stats import MAD_OF_NORMAL, median_and_mad, outlier_limit
 
 GROWTH_MIN_RISE = 0.25  # at least a quarter more than before

@@ -7,17 +7,8 @@ import numpy as np
 
 from gql_server.core.calendar import month_end, to_date
 from gql_server.core.insights.months import Months
-from gql_server.core.insights.records import (
-    Insight,
-    InsightContext,
-    Metric,
-    Severity,
-    make_insight,
-    money,
-    pct,
-    percent,
-    rupees,
-)
+from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
+from gql_server.core.insights.wording import money, pct, percent, rupees
 from gql_server.core.series import DAYS_PER_MONTH, local_days
 from gql_server.core.stats import coefficient_of_variation
 

@@ -15,7 +15,7 @@ from gql_server.core.smoothing.months import (
     months_figure,
     recent_months,
 )
-from gql_server.core.stats import coefficient_of_variation
+from gql_server.core.stats import coefficient_of_variation, finite_or_none
 
 MIN_MONTHS_CV = 3  # same as the features: fewer months say nothing about spread
 CALM_TARGET_MONTHS = 3.0  # steady income: the usual 3-month emergency fund
@@ -96,10 +96,6 @@ def months_to_target(
     return int(((target - balance) / surplus).to_integral_value(rounding=ROUND_CEILING))
 
 
-def _known(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
 def buffer_risk_score(
     balance: Decimal, target: Decimal, income_cv: float | None, runway: float | None
 ) -> float:
@@ -116,7 +112,7 @@ def buffer_risk_score(
     """
     balance = money(balance, "balance")
     target = money(target, "target")
-    cv, months = _known(income_cv), _known(runway)
+    cv, months = finite_or_none(income_cv), finite_or_none(runway)
     gap = 0.0 if target == 0 else 1.0 - min(float(balance / target), 1.0)
     volatile = UNKNOWN if cv is None else min(max(cv, 0.0) / FULL_VOLATILITY_CV, 1.0)
     thin = UNKNOWN if months is None else 1.0 - min(max(months, 0.0) / SAFE_RUNWAY_MONTHS, 1.0)
