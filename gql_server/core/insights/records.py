@@ -1,12 +1,6 @@
-"""What every insight rule returns and is given (the records and the context), and the few
-ways a number is written into a message.
-
-A message shows only numbers that are also in its metrics, written the one way `wording`
-writes them: amounts with `format_inr` (₹1,07,954), percentages as whole percent of a metric
-already in percent (`change_pct` -35.2 reads "35%" after "down"), months and ratios with one
-decimal, counts as integers. A client can then show the message and chart the metrics without
-the two disagreeing.
-"""
+"""What every insight rule is given (the context) and returns (insights with their severity,
+importance and metrics). A message shows only numbers that are also in its metrics, written
+the one way `wording` writes them, counts as integers."""
 
 from __future__ import annotations
 
