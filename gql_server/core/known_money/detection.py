@@ -1,4 +1,4 @@
-"""Recurring money in a user's history (rent, EMIs, recharges, bills, retainers) and its schedule.
+"""Recurring money in a user's history (rent, EMIs, recharges, bills, retainers): detection.
 
 A series is a counterparty (merchant and direction) whose payments keep a rhythm: monthly on a
 usual day of the month, weekly, or every N days (7..35). Timing is tested first, on local days:
