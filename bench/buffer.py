@@ -26,7 +26,7 @@ from rich.table import Table
 
 from bench.common import generate_users, scratch_database
 from gql_server.app import create_app
-from gql_server.core.smoothing import replay
+from gql_server.core.smoothing.replay import replay
 from gql_server.generator.synth import PATTERNS
 from gql_server.models import User
 from gql_server.services.smoothing import month_flows

@@ -26,7 +26,8 @@ from rich.console import Console
 from rich.table import Table
 
 from gql_server.core.features import compute_features
-from gql_server.core.insights import Insight, InsightContext, Severity, generate_insights
+from gql_server.core.insights.records import Insight, InsightContext, Severity
+from gql_server.core.insights.rules import generate_insights
 from gql_server.core.series import Ledger, daily_series
 from gql_server.generator.records import GeneratedUser
 from gql_server.generator.synth import PATTERNS, generate_user

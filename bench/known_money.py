@@ -77,9 +77,9 @@ from bench.recurring_detection import (
     truth_keys,
 )
 from gql_server.app import create_app
-from gql_server.core.forecasting import HorizonForecast, forecast
-from gql_server.core.known_money import plan_known_money
-from gql_server.core.scenario import forecast_known
+from gql_server.core.forecasting.forecast import HorizonForecast, forecast
+from gql_server.core.forecasting.scenarios import forecast_known
+from gql_server.core.known_money.plan import plan_known_money
 from gql_server.core.series import daily_series, local_days
 from gql_server.generator.records import GeneratedUser
 from gql_server.generator.synth import PATTERNS, generate_user

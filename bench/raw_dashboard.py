@@ -15,7 +15,7 @@ the ones the GraphQL resolvers make, done once each on one pooled connection:
   stored `user_forecast` row (`forecasts`). The raw app cannot refit: a stale outlook answers
   409, which the bench counts as an error, so the comparison never credits raw with skipped work;
 - the buffer row and the 24-month cash flow (the services' own SQL), through the same pure
-  `core.smoothing.smoothing_plan` (`buffer` and `smoothingPlan`);
+  `core.smoothing.plan.smoothing_plan` (`buffer` and `smoothingPlan`);
 - the 5 most important insights and the 20 newest transactions, with keyset cursors encoded
   like the API's.
 
@@ -42,7 +42,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gql_server.core.smoothing import MonthFlow, SmoothingPlan, smoothing_plan
+from gql_server.core.smoothing.months import MonthFlow
+from gql_server.core.smoothing.plan import SmoothingPlan, smoothing_plan
 from gql_server.services import cashflow, cursors
 from gql_server.services import forecasts as forecast_service
 from gql_server.services.smoothing import HISTORY_MONTHS

@@ -43,7 +43,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from gql_server.core.recurring import RecurringSeries, detect_recurring, occurrences_between
+from gql_server.core.known_money.detection import detect_recurring
+from gql_server.core.known_money.items import RecurringSeries
+from gql_server.core.known_money.schedule import occurrences_between
 from gql_server.core.series import Ledger, local_days
 from gql_server.generator.synth import PATTERNS, GeneratedUser, generate_user
 

@@ -18,6 +18,7 @@ from scipy import stats
 
 from gql_server.core.categories import ESSENTIAL_CATEGORIES
 from gql_server.core.series import DAYS_PER_MONTH, DailySeries, Ledger, local_days, monthly
+from gql_server.core.stats import coefficient_of_variation, finite_or_none
 
 SEASON = 12
 MIN_MONTHS_SEASONAL = 18
@@ -70,12 +71,6 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator
 
 
-def _finite(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
 def trend(values: np.ndarray) -> tuple[float, float] | None:
     """Ordinary least-squares slope of `values` on 0..n-1 and its two-sided t-test p-value;
     None with fewer than 3 points. A perfect fit has p = 0, a flat constant series p = 1."""
@@ -120,7 +115,7 @@ def seasonal_strength(monthly_income: np.ndarray) -> float | None:
     if total <= 1e-12 * max(float(y @ y) / n, 1.0):
         return None
     unexplained = float(remainder @ remainder) / (n - design.shape[1])
-    return _finite(min(1.0, max(0.0, 1.0 - unexplained / total)))
+    return finite_or_none(min(1.0, max(0.0, 1.0 - unexplained / total)))
 
 
 def _source_shares(ledger: Ledger, rows: np.ndarray) -> np.ndarray:
@@ -140,9 +135,7 @@ def _month_features(series: DailySeries) -> dict[str, float | None]:
     # Statistics across months need consecutive complete months: only the edges can be partial.
     n = len(income)
     mean = float(income.mean()) if n else 0.0
-    cv = None
-    if n >= MIN_MONTHS_CV and mean > 0:
-        cv = float(income.std(ddof=1)) / mean
+    cv = coefficient_of_variation(income, min_count=MIN_MONTHS_CV)
     fitted = trend(income)
     slope = pvalue = None
     if fitted is not None and mean > 0:
@@ -152,11 +145,11 @@ def _month_features(series: DailySeries) -> dict[str, float | None]:
         recent = _ratio(float(income[-3:].sum()) - float(income[-6:-3].sum()), income[-6:-3].sum())
     return {
         "median_monthly_income": float(np.median(income)) if n else None,
-        "income_cv": _finite(cv),
+        "income_cv": finite_or_none(cv),
         "months_without_income": float((income <= 0).sum()) if n else None,
-        "income_trend_slope": _finite(slope),
-        "income_trend_pvalue": _finite(pvalue),
-        "recent_income_change": _finite(recent),
+        "income_trend_slope": finite_or_none(slope),
+        "income_trend_pvalue": finite_or_none(pvalue),
+        "recent_income_change": finite_or_none(recent),
         "seasonality_strength": seasonal_strength(income),
     }
 
@@ -210,4 +203,4 @@ def compute_features(ledger: Ledger, series: DailySeries) -> dict[str, float | N
         "runway_months": (max(balance, 0.0) / essential_monthly if essential_monthly else None),
         **_month_features(series),
     }
-    return {name: _finite(values[name]) for name in FEATURE_NAMES}
+    return {name: finite_or_none(values[name]) for name in FEATURE_NAMES}

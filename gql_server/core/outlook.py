@@ -11,11 +11,13 @@ from decimal import Decimal
 import numpy as np
 
 from gql_server.core.features import compute_features
-from gql_server.core.forecasting import HORIZONS, ForecastResult
-from gql_server.core.insights import Insight, InsightContext, generate_insights
-from gql_server.core.known_money import Declared, KnownMoney, plan_known_money
-from gql_server.core.risk import RiskAssessment, assess_risk
-from gql_server.core.scenario import Scenario, forecast_known
+from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult
+from gql_server.core.forecasting.risk import RiskAssessment, assess_risk
+from gql_server.core.forecasting.scenarios import Scenario, forecast_known
+from gql_server.core.insights.records import Insight, InsightContext
+from gql_server.core.insights.rules import generate_insights
+from gql_server.core.known_money.items import Declared
+from gql_server.core.known_money.plan import KnownMoney, plan_known_money
 from gql_server.core.series import Ledger, daily_series
 
 
@@ -30,7 +32,7 @@ class Surroundings:
     monthly_paycheck: Decimal | None = None
     declared: tuple[Declared, ...] = ()  # the user's recurring items
     dismissed: frozenset[tuple[str, bool]] = frozenset()  # (counterparty key, is_income)
-    overrides: np.ndarray | None = None  # per row: known_money.EXCLUDE, INCLUDE or AUTOMATIC
+    overrides: np.ndarray | None = None  # per row: known_money.plan.EXCLUDE, INCLUDE or AUTOMATIC
 
 
 @dataclass(frozen=True)

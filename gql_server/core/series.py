@@ -16,9 +16,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
+
+from gql_server.core.calendar import day_number
 
 DAYS_PER_MONTH = 365.25 / 12
 WEEK = 7
+_NO_DAYS = np.zeros(0, dtype=np.int64)  # the lengths of no periods
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,9 @@ class DailySeries:
     """
 
     start: date
-    inflow: np.ndarray  # float64 per day, >= 0
-    outflow: np.ndarray  # float64 per day, >= 0
-    closing_balance: np.ndarray  # balance at the end of each day
+    inflow: NDArray[np.float64]  # per day, >= 0
+    outflow: NDArray[np.float64]  # per day, >= 0
+    closing_balance: NDArray[np.float64]  # balance at the end of each day
     opening_balance: float = 0.0
 
     def __post_init__(self) -> None:
@@ -93,9 +97,9 @@ class PeriodSeries:
     period_start: np.ndarray  # datetime64[D]: first day of each period (calendar start)
     days: np.ndarray  # int64: days of the period inside the series
     complete: np.ndarray  # bool: the series covers the whole period
-    inflow: np.ndarray
-    outflow: np.ndarray
-    closing_balance: np.ndarray  # balance at the end of the period's last covered day
+    inflow: NDArray[np.float64]
+    outflow: NDArray[np.float64]
+    closing_balance: NDArray[np.float64]  # balance at the end of the period's last covered day
     kind: str = field(default="month")  # "week" or "month"
 
     def __len__(self) -> int:
@@ -113,10 +117,6 @@ def local_days(occurred_at: np.ndarray, timezone: str) -> np.ndarray:
     return local.to_numpy().astype("datetime64[D]")
 
 
-def _day_number(day: date) -> int:
-    return int(np.datetime64(day, "D").astype(np.int64))
-
-
 def daily_series(ledger: Ledger, start: date | None = None) -> DailySeries:
     """Daily inflow, outflow and closing balance in the ledger's time zone, `start`..`as_of`.
 
@@ -125,13 +125,13 @@ def daily_series(ledger: Ledger, start: date | None = None) -> DailySeries:
     ledger's opening balance. `start` defaults to the first transaction's local day.
     """
     days = local_days(ledger.occurred_at, ledger.timezone).astype(np.int64)
-    end = _day_number(ledger.as_of)
+    end = day_number(ledger.as_of)
     if start is None:
         first = int(days[0]) if len(days) else end
         start_number = min(first, end)
         start = date(1970, 1, 1) + timedelta(days=start_number)
     else:
-        start_number = _day_number(start)
+        start_number = day_number(start)
     n = max(end - start_number + 1, 0)
     offset = days - start_number
     inside = (offset >= 0) & (offset < n)
@@ -157,6 +157,13 @@ def daily_series(ledger: Ledger, start: date | None = None) -> DailySeries:
     )
 
 
+def _weighted_counts(
+    index: NDArray[np.int64], weights: NDArray[np.float64], k: int
+) -> NDArray[np.float64]:
+    """Sums of `weights` per index 0..k-1 (float64: numpy's stubs type every bincount as ints)."""
+    return np.asarray(np.bincount(index, weights=weights, minlength=k), dtype=np.float64)
+
+
 def _aggregate(
     series: DailySeries, period: np.ndarray, first_day: np.ndarray, length: np.ndarray, kind: str
 ) -> PeriodSeries:
@@ -168,8 +175,8 @@ def _aggregate(
         period_start=first_day,
         days=days,
         complete=days == length,
-        inflow=np.bincount(period, weights=series.inflow, minlength=k),
-        outflow=np.bincount(period, weights=series.outflow, minlength=k),
+        inflow=_weighted_counts(period, series.inflow, k),
+        outflow=_weighted_counts(period, series.outflow, k),
         closing_balance=series.closing_balance[last] if k else np.zeros(0),
         kind=kind,
     )
@@ -180,7 +187,9 @@ def weekly(series: DailySeries) -> PeriodSeries:
     forecast week; the leading days that do not fill a block form a block flagged incomplete."""
     n = len(series)
     if n == 0:
-        return _aggregate(series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), [], "week")
+        return _aggregate(
+            series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), _NO_DAYS, "week"
+        )
     lead = n % WEEK
     index = np.arange(n)
     period = (index + (WEEK - lead) % WEEK) // WEEK
@@ -195,7 +204,9 @@ def monthly(series: DailySeries) -> PeriodSeries:
     kept and flagged `complete=False`."""
     n = len(series)
     if n == 0:
-        return _aggregate(series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), [], "month")
+        return _aggregate(
+            series, np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), _NO_DAYS, "month"
+        )
     months = series.dates.astype("datetime64[M]")
     period = (months - months[0]).astype(np.int64)
     k = int(period[-1]) + 1

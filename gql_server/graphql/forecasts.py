@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 
-from gql_server.core.forecasting import HORIZONS
+from gql_server.core.forecasting.forecast import HORIZONS
 from gql_server.graphql.context import Info, current_outlook, once_per_query
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
 from gql_server.graphql.permissions import IsAuthenticated

@@ -17,11 +17,11 @@ from tortoise.transactions import in_transaction
 
 from gql_server import db
 from gql_server.core.features import FEATURES
-from gql_server.core.forecasting import HORIZONS, HorizonForecast
-from gql_server.core.insights import Insight as CoreInsight
-from gql_server.core.known_money import AUTOMATIC, EXCLUDE, INCLUDE
+from gql_server.core.forecasting.forecast import HORIZONS, HorizonForecast
+from gql_server.core.forecasting.risk import RiskAssessment
+from gql_server.core.insights.records import Insight as CoreInsight
+from gql_server.core.known_money.plan import AUTOMATIC, EXCLUDE, INCLUDE
 from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
-from gql_server.core.risk import RiskAssessment
 from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput
 from gql_server.models import IncomeSource, Insight, Transaction, User, UserForecast
@@ -117,7 +117,7 @@ class LoadedLedger:
     ledger: Ledger
     merchants: np.ndarray  # object array of str
     ids: np.ndarray  # int64 transaction ids
-    overrides: np.ndarray  # int8: known_money.EXCLUDE, INCLUDE or AUTOMATIC
+    overrides: np.ndarray  # int8: known_money.plan.EXCLUDE, INCLUDE or AUTOMATIC
 
 
 async def load_ledger(user: User, as_of: date) -> Ledger:

@@ -3,7 +3,6 @@ dismisses (the rules of who wins are in `core.known_money`)."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,9 +13,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from gql_server import locks
+from gql_server.core.calendar import clipped_date
 from gql_server.core.categories import categorize, normalize_category
-from gql_server.core.known_money import Declared, counterparty
-from gql_server.core.recurring import Cadence, RecurringSeries, occurrences_between
+from gql_server.core.known_money.items import Cadence, Declared, RecurringSeries, counterparty
+from gql_server.core.known_money.schedule import occurrences_between
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import (
     Direction,
@@ -51,18 +51,13 @@ class RecurringForm:
     note: str = ""
 
 
-def _month_day(year: int, month: int, day_of_month: int) -> date:
-    """Day `day_of_month` of the month, the month's last day when it is shorter."""
-    return date(year, month, min(day_of_month, calendar.monthrange(year, month)[1]))
-
-
 def _next_monthly(day_of_month: int, today: date) -> date:
     """The first date on or after today that falls on the day of the month."""
-    candidate = _month_day(today.year, today.month, day_of_month)
+    candidate = clipped_date(today.year, today.month, day_of_month)
     if candidate >= today:
         return candidate
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return _month_day(year, month, day_of_month)
+    return clipped_date(year, month, day_of_month)
 
 
 def check_schedule(
@@ -94,7 +89,7 @@ def check_schedule(
             raise BadUserInput("dayOfMonth must be between 1 and 31", field="dayOfMonth")
         if next_date is None:
             return None, day_of_month, _next_monthly(day_of_month, today)
-        if next_date != _month_day(next_date.year, next_date.month, day_of_month):
+        if next_date != clipped_date(next_date.year, next_date.month, day_of_month):
             raise BadUserInput(
                 f"nextDate must fall on day {day_of_month} of its month (or the month's last "
                 "day when it is shorter)",

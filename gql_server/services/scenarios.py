@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from gql_server.core.forecasting import ForecastResult
+from gql_server.core.forecasting.forecast import ForecastResult
+from gql_server.core.forecasting.risk import RiskAssessment
+from gql_server.core.forecasting.scenarios import MAX_CHANGE_PCT, MIN_CHANGE_PCT, Scenario
 from gql_server.core.outlook import Surroundings, compute_scenario
-from gql_server.core.risk import RiskAssessment
-from gql_server.core.scenario import MAX_CHANGE_PCT, MIN_CHANGE_PCT, Scenario
 from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import IncomeSource, User, UserForecast

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
-from gql_server.core.smoothing import MonthFlow, SmoothingPlan, replay, smoothing_plan
+from gql_server.core.smoothing.months import MonthFlow
+from gql_server.core.smoothing.plan import SmoothingPlan, smoothing_plan
+from gql_server.core.smoothing.replay import replay
 from gql_server.models import Buffer, BufferEntry, BufferEntryKind, User
 from gql_server.services.buffer import get_buffer
 from gql_server.services.cashflow import Interval, cashflow

@@ -410,7 +410,7 @@ async def test_two_processes_storing_one_users_outlook_at_once_store_each_item_o
 ) -> None:
     from tortoise.transactions import in_transaction
 
-    from gql_server.core.known_money import plan_known_money
+    from gql_server.core.known_money.plan import plan_known_money
     from gql_server.services.forecasts import load_ledger_rows
     from gql_server.services.recurring_items import store_detected
 

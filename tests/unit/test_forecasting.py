@@ -9,15 +9,15 @@ from datetime import date
 import numpy as np
 import pytest
 
-from gql_server.core.backtest import naive_scale
-from gql_server.core.forecasting import HORIZONS, ForecastResult, forecast
-from gql_server.core.series import DailySeries
-from gql_server.core.simulation import (
+from gql_server.core.forecasting.backtest import naive_scale
+from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, forecast
+from gql_server.core.forecasting.simulation import (
     calendar_factors,
     fit_arima,
     simulate_arima,
     spread_over_days,
 )
+from gql_server.core.series import DailySeries
 
 START = date(2024, 1, 1)
 PATHS = 300

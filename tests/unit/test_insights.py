@@ -15,17 +15,17 @@ from hypothesis import strategies as st
 
 from bench.insight_trends import generated_context, history_end
 from gql_server.core.features import compute_features
-from gql_server.core.forecasting import ForecastResult, HorizonForecast, forecast
-from gql_server.core.insight_base import Metric, lay_out_months, month_set_label
-from gql_server.core.insight_income import fitted_slope
-from gql_server.core.insights import (
-    RULES,
+from gql_server.core.forecasting.forecast import ForecastResult, HorizonForecast, forecast
+from gql_server.core.insights.income import fitted_slope
+from gql_server.core.insights.months import lay_out_months, month_set_label
+from gql_server.core.insights.records import (
     SEVERITY_RANK,
     Insight,
     InsightContext,
+    Metric,
     Severity,
-    generate_insights,
 )
+from gql_server.core.insights.rules import RULES, generate_insights
 from gql_server.core.money_format import format_inr
 from gql_server.core.series import DailySeries, Ledger, daily_series
 from gql_server.generator.synth import PATTERNS, generate_user

@@ -8,16 +8,15 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from gql_server.core.known_money import (
+from gql_server.core.forecasting.scenarios import Scenario, forecast_known, known_flows
+from gql_server.core.known_money.items import Declared, counterparty
+from gql_server.core.known_money.plan import (
     AUTOMATIC,
     EXCLUDE,
     INCLUDE,
-    Declared,
     continuation,
-    counterparty,
     plan_known_money,
 )
-from gql_server.core.scenario import Scenario, forecast_known, known_flows
 from gql_server.core.series import DAYS_PER_MONTH, daily_series
 from tests.unit.test_recurring import MONTHLY, RENT, Row, groceries, make_ledger, rent_rows
 

@@ -10,14 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql_server.core.recurring import (
-    Cadence,
-    RecurringSeries,
-    detect_recurring,
-    occurrences_between,
-    outliers,
-    scheduled_net,
-)
+from gql_server.core.known_money.detection import detect_recurring
+from gql_server.core.known_money.items import Cadence, RecurringSeries
+from gql_server.core.known_money.outliers import outliers
+from gql_server.core.known_money.schedule import occurrences_between, scheduled_net
 from gql_server.core.series import Ledger
 
 # (local date, rupees, is income, category, merchant); every row at 10:00 IST

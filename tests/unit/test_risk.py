@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql_server.core.risk import RiskLevel, assess_risk
+from gql_server.core.forecasting.risk import RiskLevel, assess_risk
 
 ORDER = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
 

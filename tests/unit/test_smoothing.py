@@ -11,17 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql_server.core.smoothing import (
-    MonthFlow,
+from gql_server.core.smoothing.months import MonthFlow
+from gql_server.core.smoothing.paycheck import month_action, recommend_paycheck
+from gql_server.core.smoothing.plan import smoothing_plan
+from gql_server.core.smoothing.replay import replay
+from gql_server.core.smoothing.target import (
     buffer_risk_score,
     buffer_target,
     income_cv,
-    month_action,
     months_to_target,
-    recommend_paycheck,
-    replay,
     runway_months,
-    smoothing_plan,
     target_months,
 )
 

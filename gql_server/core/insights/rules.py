@@ -1,11 +1,11 @@
 """Insights: short, plain statements about a user's money, each with a kind, a severity and
 the metrics it rests on, most important first.
 
-Each rule is a small function of the context and the user's months (see `insight_base`)
+Each rule is a small function of the context and the user's months (see `months`)
 returning zero or more insights; its docstring states the rule and why its thresholds are
-where they are. The rules live in `insight_income` (trend, seasons), `insight_stability`
-(volatility, dependence on one source), `insight_spending` (category growth, spikes, top
-merchants) and `insight_balance` (runway, buffer progress, upcoming shortfall).
+where they are. The rules live in `income` (trend, seasons), `stability`
+(volatility, dependence on one source), `spending` (category growth, spikes, top
+merchants) and `balance` (runway, buffer progress, upcoming shortfall).
 """
 
 from __future__ import annotations
@@ -13,28 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from gql_server.core.insight_balance import buffer_progress, runway, upcoming_shortfall
-from gql_server.core.insight_base import (
-    SEVERITY_RANK,
-    Insight,
-    InsightContext,
-    Months,
-    Severity,
-    lay_out_months,
-)
-from gql_server.core.insight_income import income_trend, seasonality
-from gql_server.core.insight_spending import category_growth, spending_spikes, top_merchants
-from gql_server.core.insight_stability import income_concentration, income_volatility
+from gql_server.core.insights.balance import buffer_progress, runway, upcoming_shortfall
+from gql_server.core.insights.income import income_trend, seasonality
+from gql_server.core.insights.months import Months, lay_out_months
+from gql_server.core.insights.records import Insight, InsightContext
+from gql_server.core.insights.spending import category_growth, spending_spikes, top_merchants
+from gql_server.core.insights.stability import income_concentration, income_volatility
 
-__all__ = [
-    "RULES",
-    "SEVERITY_RANK",
-    "Insight",
-    "InsightContext",
-    "Rule",
-    "Severity",
-    "generate_insights",
-]
+__all__ = ["RULES", "Rule", "generate_insights"]
 
 Rule = Callable[[InsightContext, Months], list[Insight]]
 RULES: tuple[Rule, ...] = (

@@ -1,6 +1,6 @@
 """Insight rules about where income is heading: its trend and its seasons.
 
-"Income" here is earnings (see `insight_base.EARNINGS_CATEGORIES`): a loan disbursed in a lean
+"Income" here is earnings (see `months.EARNINGS_CATEGORIES`): a loan disbursed in a lean
 month is cash in but would otherwise hide a falling income. Every statistic across months uses
 complete calendar months only.
 """
@@ -11,26 +11,14 @@ import math
 import warnings
 
 import numpy as np
-import statsmodels.api as sm
+import statsmodels.api as sm  # type: ignore[import-untyped]  # statsmodels ships no types
 
+from gql_server.core.calendar import month_end, to_date
 from gql_server.core.features import seasonal_strength
-from gql_server.core.insight_base import (
-    Insight,
-    InsightContext,
-    Metric,
-    Months,
-    Severity,
-    known,
-    make_insight,
-    money,
-    month_end,
-    month_set_label,
-    month_span,
-    pct,
-    percent,
-    rupees,
-    to_date,
-)
+from gql_server.core.insights.months import Months, month_set_label, month_span
+from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
+from gql_server.core.insights.wording import money, pct, percent, rupees
+from gql_server.core.stats import finite_or_none
 
 TREND_MIN_MONTHS = 6  # three recent months and three to compare them with
 TREND_YEAR_MONTHS = 15  # from here the recent months are compared with the same months a year ago
@@ -99,7 +87,7 @@ def income_trend(context: InsightContext, months: Months) -> list[Insight]:
     if abs(change) < TREND_MIN_CHANGE or pvalue >= TREND_MAX_PVALUE or change * slope <= 0:
         return []
     first_recent, last = months.start[index[-3]], months.start[index[-1]]
-    runway = known(context.features.get("runway_months"))
+    runway = finite_or_none(context.features.get("runway_months"))
     rising = change > 0
     thin = runway is not None and runway < THIN_RUNWAY_MONTHS
     if rising:
@@ -197,18 +185,19 @@ def seasonality(context: InsightContext, months: Months) -> list[Insight]:
     best = [int(m) for m in order[::-1][:SEASON_NAMED_MONTHS] if season[m] >= SEASON_MONTH_GAP]
     if not best or not lean:
         return []
+    best_pct, lean_pct = pct(float(season[best].mean())), pct(float(season[lean].mean()))
     metrics: dict[str, Metric] = {
         "seasonality_strength": round(strength, 2),
         "best_months": month_set_label([m + 1 for m in best]),
         "lean_months": month_set_label([m + 1 for m in lean]),
-        "best_pct": pct(float(season[best].mean())),
-        "lean_pct": pct(float(season[lean].mean())),
+        "best_pct": best_pct,
+        "lean_pct": lean_pct,
         "months": len(earnings),
     }
     message = (
-        f"{metrics['best_months']} are your best months, about {percent(metrics['best_pct'])} "
+        f"{metrics['best_months']} are your best months, about {percent(best_pct)} "
         f"above your usual income, and {metrics['lean_months']} the leanest, about "
-        f"{percent(metrics['lean_pct'])} below. Set part of the good months aside for the lean "
+        f"{percent(lean_pct)} below. Set part of the good months aside for the lean "
         "ones."
     )
     return [

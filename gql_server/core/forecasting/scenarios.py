@@ -20,9 +20,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from gql_server.core.forecasting import HORIZONS, ForecastResult, forecast
-from gql_server.core.known_money import KnownMoney, baseline_series, first_day
-from gql_server.core.recurring import occurrences_between
+from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, forecast
+from gql_server.core.known_money.plan import KnownMoney, baseline_series, first_day
+from gql_server.core.known_money.schedule import occurrences_between
 from gql_server.core.series import DAYS_PER_MONTH, DailySeries, Ledger
 
 MIN_CHANGE_PCT, MAX_CHANGE_PCT = -100.0, 500.0
@@ -81,10 +81,10 @@ def known_flows(
     inflow = inflow * (1.0 + scenario.income_change_pct / 100.0)
     outflow = outflow + scenario.extra_monthly_expense / DAYS_PER_MONTH
     for day, amount in scenario.one_offs:
-        index = (day - start).days
-        if not 0 <= index < days:
+        offset = (day - start).days
+        if not 0 <= offset < days:
             raise ValueError(f"a one-off on {day} is outside the {days} days from {start}")
-        outflow[..., index] += amount
+        outflow[..., offset] += amount
     return inflow, outflow
 
 

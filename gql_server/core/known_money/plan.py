@@ -10,7 +10,7 @@ once on its date and once smeared over the month. A scheduled item is not certai
 each simulated path a detected series stops after any occurrence with a small chance that
 grows as its confidence falls (a loan repaid, a plan dropped; `continuation`).
 
-One-off shocks (`recurring.outliers`, a ₹60,000 laptop, a one-time windfall) are clipped to
+One-off shocks (`outliers.outliers`, a ₹60,000 laptop, a one-time windfall) are clipped to
 the largest amount that would not be an outlier in their category (winsorised): the model
 learns that purchases happen, not that a laptop comes every month. Removing them outright
 biased the baseline low, since some shock or other comes most months. The user overrides the
@@ -31,7 +31,9 @@ from datetime import date
 
 import numpy as np
 
-from gql_server.core.recurring import RecurringSeries, detect_recurring, outlier_limits
+from gql_server.core.known_money.detection import detect_recurring
+from gql_server.core.known_money.items import Declared, RecurringSeries, counterparty
+from gql_server.core.known_money.outliers import outlier_limits
 from gql_server.core.series import DailySeries, Ledger, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
@@ -47,21 +49,6 @@ CONFIDENCE_HAZARD = 0.15
 def continuation(confidence: float) -> float:
     """The chance that a detected series with this confidence pays its next occurrence."""
     return 1.0 - (BASE_HAZARD + CONFIDENCE_HAZARD * (1.0 - min(max(confidence, 0.0), 1.0)))
-
-
-def counterparty(name: str) -> str:
-    """The key two spellings of one payee share: spaces collapsed, case folded."""
-    return " ".join(str(name).split()).casefold()
-
-
-@dataclass(frozen=True)
-class Declared:
-    """A recurring item the user declared: `series` says what and when (no rows);
-    `source_id` is the income source it is paid by (-1 for none)."""
-
-    series: RecurringSeries
-    active: bool = True
-    source_id: int = -1
 
 
 @dataclass(frozen=True)

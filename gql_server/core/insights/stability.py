@@ -1,25 +1,16 @@
 """Insight rules about how dependable income is: how much it swings from month to month and
-how much of it one client pays. Income is earnings, as in `insight_income`."""
+how much of it one client pays. Income is earnings, as in `insights.income`."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from gql_server.core.insight_base import (
-    Insight,
-    InsightContext,
-    Metric,
-    Months,
-    Severity,
-    make_insight,
-    money,
-    month_end,
-    pct,
-    percent,
-    rupees,
-    to_date,
-)
+from gql_server.core.calendar import month_end, to_date
+from gql_server.core.insights.months import Months
+from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
+from gql_server.core.insights.wording import money, pct, percent, rupees
 from gql_server.core.series import DAYS_PER_MONTH, local_days
+from gql_server.core.stats import coefficient_of_variation
 
 VOLATILITY_MONTHS = 12
 VOLATILITY_MIN_MONTHS = 6
@@ -37,14 +28,14 @@ def income_volatility(context: InsightContext, months: Months) -> list[Insight]:
     0.5 a WARNING, from 0.3 INFO, up to 0.1 a POSITIVE "steady". Generated earners measure
     stable 0.04, growing and declining 0.19, moderate 0.24, seasonal 0.39, volatile 0.77
     (medians, 40 a pattern, 720 days), so the bands say what the patterns are; at 0.5 the
-    smoothing buffer's target (core.smoothing) is already 4.5 months of essentials, not 3."""
+    smoothing buffer's target (core.smoothing.target) is already 4.5 months of essentials, not 3."""
     index = months.complete_index[-VOLATILITY_MONTHS:]
     earnings = months.earnings[index]
     if len(earnings) < VOLATILITY_MIN_MONTHS or earnings.mean() <= 0:
         return []
     mean = float(earnings.mean())
-    cv = float(earnings.std(ddof=1)) / mean
-    if STEADY_CV < cv < VARYING_CV:
+    cv = coefficient_of_variation(earnings)
+    if cv is None or STEADY_CV < cv < VARYING_CV:
         return []
     metrics: dict[str, Metric] = {
         "income_cv": round(cv, 3),

@@ -6,24 +6,14 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
-from gql_server.core.forecasting import HorizonForecast
-from gql_server.core.insight_base import (
-    MONTH_NAMES,
-    Insight,
-    InsightContext,
-    Metric,
-    Months,
-    Severity,
-    known,
-    make_insight,
-    money,
-    one_decimal,
-    pct,
-    percent,
-    rupees,
-)
-from gql_server.core.recurring import RecurringSeries, occurrences_between
-from gql_server.core.risk import HIGH_SHORTFALL, SAFE_RUNWAY_MONTHS
+from gql_server.core.forecasting.forecast import HorizonForecast
+from gql_server.core.forecasting.risk import HIGH_SHORTFALL, SAFE_RUNWAY_MONTHS
+from gql_server.core.insights.months import MONTH_NAMES, Months
+from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
+from gql_server.core.insights.wording import money, one_decimal, pct, percent, rupees
+from gql_server.core.known_money.items import RecurringSeries
+from gql_server.core.known_money.schedule import occurrences_between
+from gql_server.core.stats import finite_or_none
 
 CRITICAL_RUNWAY = 0.5
 THIN_RUNWAY = 1.5
@@ -39,10 +29,10 @@ CAUSE_JUMP = 0.05
 def runway(context: InsightContext, months: Months) -> list[Insight]:
     """Months of essential spending the current balance covers (the `runway_months` feature):
     below zero or under half a month CRITICAL, under 1.5 months WARNING, from 6 months (the
-    usual emergency-fund advice for irregular income, as in core.risk) POSITIVE, else INFO.
-    Nothing when essential spending is unknown or zero."""
-    essentials = known(context.features.get("mean_monthly_essential_expenses"))
-    balance = known(context.features.get("current_balance"))
+    usual emergency-fund advice for irregular income, as in forecasting.risk) POSITIVE, else
+    INFO. Nothing when essential spending is unknown or zero."""
+    essentials = finite_or_none(context.features.get("mean_monthly_essential_expenses"))
+    balance = finite_or_none(context.features.get("current_balance"))
     if balance is None:
         balance = context.series.current_balance
     if essentials is None or essentials <= 0:
@@ -97,7 +87,7 @@ def buffer_progress(context: InsightContext, months: Months) -> list[Insight]:
     if not (math.isfinite(balance) and math.isfinite(target) and target > 0):
         return []
     progress = max(balance, 0.0) / target
-    essentials = known(context.features.get("mean_monthly_essential_expenses"))
+    essentials = finite_or_none(context.features.get("mean_monthly_essential_expenses"))
     paycheck = float(context.monthly_paycheck) if context.monthly_paycheck is not None else 0.0
     metrics: dict[str, Metric] = {
         "buffer_balance": rupees(balance),

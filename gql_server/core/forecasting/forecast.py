@@ -24,7 +24,7 @@ Measured on 60 generated users (job seed 11, 720 days, 10 of each pattern):
   2-process pool 5.0 s.
 
 The stored forecast is this model over a baseline plus known money (`core.known_money`,
-`core.scenario.forecast_known`): recurring items scheduled on their dates. On the same 60
+`scenarios.forecast_known`): recurring items scheduled on their dates. On the same 60
 users, 30-day net flow from 30/60/90 days back (bench/known_money.py): MASE 0.68 without,
 0.66 with; 80% interval coverage 81% without (intervals too wide for stable earners: 97%),
 73% with.
@@ -39,7 +39,7 @@ from datetime import date
 
 import numpy as np
 
-from gql_server.core.backtest import (
+from gql_server.core.forecasting.backtest import (
     ARIMA,
     MEAN,
     MODELS,
@@ -49,8 +49,8 @@ from gql_server.core.backtest import (
     backtest,
     daily_paths,
 )
+from gql_server.core.forecasting.simulation import ArimaFit, fit_arima
 from gql_server.core.series import WEEK, DailySeries
-from gql_server.core.simulation import ArimaFit, fit_arima
 
 HORIZONS: tuple[int, ...] = (7, 30, 60)
 MIN_HISTORY_DAYS = 8 * WEEK

@@ -9,23 +9,11 @@ from datetime import date
 
 import numpy as np
 
-from gql_server.core.insight_base import (
-    Insight,
-    InsightContext,
-    Metric,
-    Months,
-    Severity,
-    make_insight,
-    money,
-    month_end,
-    month_name,
-    month_span,
-    one_decimal,
-    pct,
-    percent,
-    rupees,
-    to_date,
-)
+from gql_server.core.calendar import month_end, to_date
+from gql_server.core.insights.months import Months, month_name, month_span
+from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
+from gql_server.core.insights.wording import money, one_decimal, pct, percent, rupees
+from gql_server.core.stats import MAD_OF_NORMAL, median_and_mad, outlier_limit
 
 GROWTH_MIN_RISE = 0.25  # at least a quarter more than before
 GROWTH_MIN_RUPEES = 1500.0  # and at least ₹1,500 more a month
@@ -33,8 +21,6 @@ MATERIAL_SHARE = 0.05  # and at least 5% of a month's spending
 GROWTH_WARNING_SHARE = 0.10  # a rise worth a tenth of monthly income is a WARNING
 CATEGORIES_SHOWN = 2
 TIMES_FROM = 3.0  # from three times as much, say 'times' rather than a percentage
-SPIKE_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
-MAD_TO_SD = 1.4826  # MAD of a normal sample times this estimates its standard deviation
 SPIKE_BASELINE_MONTHS = 12
 SPIKE_MIN_BASELINE = 5
 SPIKE_MIN_RUPEES = 2000.0
@@ -128,10 +114,11 @@ def _spike_candidates(months: Months) -> list[tuple[int, np.ndarray]]:
 
 def spending_spikes(context: InsightContext, months: Months) -> list[Insight]:
     """A category whose spending in a month is far above its own usual: the modified z-score
-    (x - median) / (1.4826 MAD) above 3.5 (Iglewicz & Hoaglin 1993), over up to 12 earlier
-    complete months (at least 5). Median and MAD ignore the odd past splurge that would
-    inflate a mean and standard deviation; the scale is floored at a tenth of the median, so a
-    fixed bill (MAD 0) that moved by ₹50 is no spike but one paid twice is. The excess must
+    0.6745 (x - median) / MAD above 3.5 (Iglewicz & Hoaglin 1993, `stats.outlier_limit`), over
+    up to 12 earlier complete months (at least 5). Median and MAD ignore the odd past splurge
+    that would inflate a mean and standard deviation; the scale (MAD / 0.6745) is floored at a
+    tenth of the median, so a fixed bill (MAD 0) that moved by ₹50 is no spike but one paid
+    twice is. The excess must
     also be material: at least ₹2,000 and 5% of a usual month's spending. Checks the last
     complete month and the month in progress (spending so far); the 2 largest excesses, one
     per category. A WARNING when the excess is a quarter of a usual month's income, else INFO.
@@ -141,15 +128,13 @@ def spending_spikes(context: InsightContext, months: Months) -> list[Insight]:
     )
     best: dict[int, tuple[float, int, np.ndarray]] = {}
     for month, baseline in _spike_candidates(months):
-        history = months.spend[baseline]
-        median = np.median(history, axis=0)
-        mad = np.median(np.abs(history - median), axis=0)
-        scale = np.maximum(MAD_TO_SD * mad, SPIKE_SCALE_FLOOR * median)
+        median, mad = median_and_mad(months.spend[baseline], axis=0)
+        limit = outlier_limit(median, mad, min_mad=SPIKE_SCALE_FLOOR * MAD_OF_NORMAL * median)
         excess = months.spend[month] - median
         usual_total = float(np.median(months.spending[baseline]))
         floor = max(SPIKE_MIN_RUPEES, MATERIAL_SHARE * usual_total)
-        spiking = (excess >= floor) & (excess > SPIKE_Z * scale)
-        for c in np.flatnonzero(spiking):
+        spiking = (excess >= floor) & (months.spend[month] > limit)
+        for c in np.flatnonzero(spiking).tolist():
             if c not in best or excess[c] > best[c][0]:
                 best[int(c)] = (float(excess[c]), month, median)
     ranked = sorted(best.items(), key=lambda item: -item[1][0])[:CATEGORIES_SHOWN]

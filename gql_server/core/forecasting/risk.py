@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gql_server.core.stats import finite_or_none
+
 SHORTFALL_WEIGHT = 0.45
 RUNWAY_WEIGHT = 0.25
 VOLATILITY_WEIGHT = 0.20
@@ -35,10 +37,6 @@ def _clip01(value: float) -> float:
     return min(1.0, max(0.0, value))
 
 
-def _known(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
 def assess_risk(
     shortfall_probability: float,
     runway_months: float | None,
@@ -55,7 +53,11 @@ def assess_risk(
     as it grows. Six months of runway is the usual emergency-fund advice for irregular income.
     """
     shortfall = _clip01(shortfall_probability if math.isfinite(shortfall_probability) else 1.0)
-    runway, cv, trend = _known(runway_months), _known(income_cv), _known(income_trend)
+    runway, cv, trend = (
+        finite_or_none(runway_months),
+        finite_or_none(income_cv),
+        finite_or_none(income_trend),
+    )
     thin = UNKNOWN if runway is None else 1.0 - _clip01(runway / SAFE_RUNWAY_MONTHS)
     volatile = UNKNOWN if cv is None else _clip01(cv / VOLATILE_CV)
     declining = 0.0 if trend is None else _clip01(-trend / DECLINE_PER_MONTH)

@@ -30,10 +30,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
-from statsmodels.tsa.arima.estimators.hannan_rissanen import hannan_rissanen
-from statsmodels.tsa.stattools import kpss
+
+# statsmodels ships no type information (no stubs, no py.typed): its functions are Any here.
+from statsmodels.tsa.arima.estimators.hannan_rissanen import (  # type: ignore[import-untyped]
+    hannan_rissanen,
+)
+from statsmodels.tsa.stattools import kpss  # type: ignore[import-untyped]
+
+from gql_server.core.calendar import day_of_month, weekday
 
 WEEK = 7
 CYCLE_WEEKS = 4
@@ -262,7 +269,8 @@ def simulate_seasonal_naive(
     point = y[len(y) - m + np.arange(steps) % m]
     errors = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
     noise = rng.choice(errors, size=(paths, steps), replace=True)
-    return np.maximum(point + noise, 0.0)
+    floored: NDArray[np.float64] = np.maximum(point + noise, 0.0)
+    return floored
 
 
 def simulate_mean(y: np.ndarray, steps: int, paths: int, rng: np.random.Generator) -> np.ndarray:
@@ -283,7 +291,8 @@ def block_bootstrap(
     blocks = -(-steps // block)
     starts = rng.integers(0, n - block + 1, size=(paths, blocks, 1))
     index = (starts + np.arange(block)).reshape(paths, blocks * block)[:, :steps]
-    return values[index]
+    drawn: NDArray[np.float64] = values[index]
+    return drawn
 
 
 def calendar_factors(
@@ -295,7 +304,7 @@ def calendar_factors(
     floored at FACTOR_FLOOR and normalised to average 1 over the history."""
     history = np.asarray(history, dtype=np.float64)
     days = np.datetime64(history_start, "D") + np.arange(len(history) + days_ahead)
-    dow, dom = _weekday(days), _day_of_month(days) - 1
+    dow, dom = weekday(days), day_of_month(days) - 1
     overall = float(history.mean()) if len(history) else 0.0
     if overall <= 0:
         return np.ones(len(history)), np.ones(days_ahead)
@@ -315,17 +324,10 @@ def _shrunk_means(values: np.ndarray, groups: np.ndarray, size: int, shrink: flo
     return np.bincount(groups, weights=values, minlength=size) / (counts + shrink)
 
 
-def _weekday(days: np.ndarray) -> np.ndarray:
-    return (days.astype(np.int64) + 3) % WEEK  # 1970-01-01 was a Thursday; Monday is 0
-
-
-def _day_of_month(days: np.ndarray) -> np.ndarray:
-    return (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-
-
 def spread_over_days(weekly_paths: np.ndarray, profile: np.ndarray) -> np.ndarray:
     """Daily paths: day t gets a seventh of its week's level times its calendar factor, and
     never less than 0."""
     days = len(profile)
     week_of_day = np.arange(days) // WEEK
-    return np.maximum(weekly_paths[:, week_of_day] / WEEK * profile, 0.0)
+    daily: NDArray[np.float64] = np.maximum(weekly_paths[:, week_of_day] / WEEK * profile, 0.0)
+    return daily

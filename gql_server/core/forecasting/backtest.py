@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from numpy.typing import NDArray
 
-from gql_server.core.simulation import (
+from gql_server.core.forecasting.simulation import (
     WEEK,
     ArimaFit,
     calendar_factors,
@@ -60,7 +61,8 @@ def complete_weeks(flow: np.ndarray) -> np.ndarray:
     at most the last MAX_WEEKS of them."""
     n = len(flow) // WEEK * WEEK
     weeks = np.asarray(flow[len(flow) - n :], dtype=np.float64).reshape(-1, WEEK).sum(axis=1)
-    return weeks[-MAX_WEEKS:]
+    recent: NDArray[np.float64] = weeks[-MAX_WEEKS:]
+    return recent
 
 
 def naive_scale(flow: np.ndarray, horizon: int = BACKTEST_HORIZON) -> float | None:
@@ -108,7 +110,8 @@ def adjusted_weeks(flow: np.ndarray, start: date) -> np.ndarray:
     weeks = complete_weeks(flow)
     past, _ = calendar_factors(flow, start, 0)
     factor = past[len(past) - len(weeks) * WEEK :].reshape(-1, WEEK).mean(axis=1)
-    return weeks - WEEK * float(np.mean(flow)) * (factor - 1.0)
+    adjusted: NDArray[np.float64] = weeks - WEEK * float(np.mean(flow)) * (factor - 1.0)
+    return adjusted
 
 
 def backtest(
