@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, Literal, overload
 
 from tortoise import fields
 from tortoise.models import Model
@@ -38,8 +39,18 @@ class IncomeFrequency(StrEnum):
     IRREGULAR = "irregular"
 
 
-def money_field(**kwargs: object) -> fields.DecimalField:
+@overload
+def money_field(*, null: Literal[False] = False, **kwargs: Any) -> fields.DecimalField[Decimal]: ...
+
+
+@overload
+def money_field(*, null: Literal[True], **kwargs: Any) -> fields.DecimalField[Decimal | None]: ...
+
+
+def money_field(*, null: bool = False, **kwargs: Any) -> fields.DecimalField[Any]:
     """Rupees with paise: NUMERIC on PostgreSQL, exact text on SQLite, never a float."""
+    if null:
+        return fields.DecimalField(max_digits=16, decimal_places=2, null=True, **kwargs)
     return fields.DecimalField(max_digits=16, decimal_places=2, **kwargs)
 
 
@@ -241,10 +252,10 @@ class UserForecast(Model):
     interval_coverage = fields.FloatField(null=True)
     low_confidence = fields.BooleanField(default=False)
     # {name: number or null}; and one object per horizon, money as exact decimal strings.
-    features = fields.JSONField()
-    horizons = fields.JSONField()
+    features: fields.JSONField[dict[str, float | None]] = fields.JSONField()
+    horizons: fields.JSONField[list[dict[str, Any]]] = fields.JSONField()
     # Ids of the transactions kept out of the model's baseline as one-offs.
-    baseline_excluded = fields.JSONField(null=True)
+    baseline_excluded: fields.JSONField[list[int] | None] = fields.JSONField(null=True)
     generated_at = fields.DatetimeField()
 
     class Meta:
@@ -359,7 +370,8 @@ class Insight(Model):
     severity = fields.CharField(max_length=10)
     title = fields.CharField(max_length=200)
     message = fields.CharField(max_length=1000)
-    metrics = fields.JSONField()
+    # {name: number, string or null}, as gql_server.core.insight_base.Metric.
+    metrics: fields.JSONField[dict[str, float | int | str | None]] = fields.JSONField()
     period_start = fields.DateField(null=True)
     period_end = fields.DateField(null=True)
     importance = fields.FloatField()
