@@ -103,6 +103,7 @@ class RefreshToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="refresh_tokens", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     issued_at = fields.DatetimeField()
     expires_at = fields.DatetimeField(db_index=True)
     used_at = fields.DatetimeField(null=True)
@@ -134,6 +135,7 @@ class SignInAddress(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sign_in_addresses", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     address = fields.CharField(max_length=64)
     last_signed_in_at = fields.DatetimeField()
 
@@ -149,6 +151,7 @@ class IncomeSource(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="income_sources", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     name = fields.CharField(max_length=100)
     kind = fields.CharEnumField(IncomeKind, max_length=12, default=IncomeKind.CLIENT)
     frequency = fields.CharEnumField(
@@ -176,6 +179,7 @@ class Transaction(Model):
         db_index=False,
         db_constraint=False,
     )
+    user_id: int  # the column behind user
     occurred_at = fields.DatetimeField()
     amount = money_field()
     direction = fields.CharEnumField(Direction, max_length=7)
@@ -189,6 +193,7 @@ class Transaction(Model):
         on_delete=fields.SET_NULL,
         db_index=False,
     )
+    income_source_id: int | None  # the column behind income_source
     balance_after = money_field(default=Decimal("0.00"))
     # The user's word on the forecast's baseline: true keeps the row out (a one-off), false
     # keeps it in even when the outlier rule would not, null lets the rule decide.
@@ -227,6 +232,7 @@ class GenerationJob(Model):
     requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="generation_jobs", null=True, on_delete=fields.SET_NULL
     )
+    requested_by_id: int | None  # the column behind requested_by
     created_at = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
@@ -244,6 +250,7 @@ class UserForecast(Model):
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
         "models.User", related_name="forecast", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     fingerprint = fields.CharField(max_length=64)
     as_of = fields.DateField()
     model = fields.CharField(max_length=60)
@@ -287,6 +294,7 @@ class RecurringItem(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="recurring_items", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     merchant = fields.CharField(max_length=120)
     # The merchant with spaces collapsed and case folded: how two spellings are matched.
     counterparty = fields.CharField(max_length=120)
@@ -308,6 +316,7 @@ class RecurringItem(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    income_source_id: int | None  # the column behind income_source
     note = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -324,6 +333,7 @@ class Buffer(Model):
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
         "models.User", related_name="buffer", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     balance = money_field(default=Decimal("0.00"))
     total_deposited = money_field(default=Decimal("0.00"))
     total_withdrawn = money_field(default=Decimal("0.00"))
@@ -345,6 +355,7 @@ class BufferEntry(Model):
     buffer: fields.ForeignKeyRelation[Buffer] = fields.ForeignKeyField(
         "models.Buffer", related_name="entries", on_delete=fields.CASCADE
     )
+    buffer_id: int  # the column behind buffer
     kind = fields.CharEnumField(BufferEntryKind, max_length=10)
     amount = money_field()
     balance_after = money_field()
@@ -366,6 +377,7 @@ class Insight(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="insights", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     kind = fields.CharField(max_length=40)
     severity = fields.CharField(max_length=10)
     title = fields.CharField(max_length=200)

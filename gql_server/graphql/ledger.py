@@ -71,7 +71,7 @@ def to_gql_transaction(row: models.Transaction, zone: ZoneInfo) -> TransactionTy
         description=row.description,
         balance_after=row.balance_after,
         exclude_from_forecast=row.exclude_from_forecast,
-        income_source_id=row.income_source_id,  # type: ignore[arg-type]
+        income_source_id=row.income_source_id,
     )
 
 

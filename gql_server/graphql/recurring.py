@@ -83,7 +83,7 @@ def to_gql_recurring_item(row: models.RecurringItem, today: date) -> RecurringIt
         source=models.RecurringSource(row.source),
         status=models.RecurringStatus(row.status),
         note=row.note,
-        income_source_id=row.income_source_id,  # type: ignore[arg-type]
+        income_source_id=row.income_source_id,
     )
 
 

@@ -116,12 +116,12 @@ async def _apply_locked(
     connection: BaseDBAsyncClient,
 ) -> BufferEntry:
     await locks.buffer_row(buffer_id, connection)  # the check below reads the balance
-    earlier = await BufferEntry.get_or_none(buffer_id=buffer_id, idempotency_key=key).using_db(
-        connection
+    earlier = await BufferEntry.get_or_none(
+        buffer_id=buffer_id, idempotency_key=key, using_db=connection
     )
     if earlier is not None:
         return _same_request(earlier, kind, amount, note)
-    buffer = await Buffer.get(id=buffer_id).using_db(connection)
+    buffer = await Buffer.get(id=buffer_id, using_db=connection)
     if kind == BufferEntryKind.WITHDRAWAL:
         if amount > buffer.balance:
             raise BadUserInput(
