@@ -471,7 +471,7 @@ class Session:
     wrote: bool = False
 
     def next_after(self, data: dict[str, Any] | None) -> None:
-        info = data["transactions"]["pageInfo"] if data else {"hasNextPage": False}
+        info: dict[str, Any] = data["transactions"]["pageInfo"] if data else {"hasNextPage": False}
         self.pages += 1
         if info["hasNextPage"] and self.pages < PAGES_PER_RUN:
             self.cursor = info["endCursor"]

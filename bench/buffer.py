@@ -46,7 +46,7 @@ async def smoothing_table(users: list[User]) -> Table:
     for user in users:
         history, _ = await month_flows(user)
         result = replay(history, rolling=True)
-        rows[user.income_pattern].append(result)
+        rows[user.income_pattern or "(none)"].append(result)
     table = Table(title=f"Replaying {len(users)} users' 720-day histories under the rule")
     for column in (
         "pattern",

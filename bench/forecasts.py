@@ -135,7 +135,7 @@ async def honest_accuracy(outlooks, users: list[User]) -> dict[str, list]:
     async def one(user: User) -> None:
         ledger = await load_ledger(user, local_today(user.timezone))
         rows = await outlooks.pool.run(holdout, ledger, user.id)
-        by_pattern[user.income_pattern].extend(rows)
+        by_pattern[user.income_pattern or "(none)"].extend(rows)
 
     await asyncio.gather(*(one(u) for u in users))
     return by_pattern
@@ -144,7 +144,7 @@ async def honest_accuracy(outlooks, users: list[User]) -> dict[str, list]:
 async def risk_table(users: list[User]) -> dict[str, Counter]:
     table: dict[str, Counter] = defaultdict(Counter)
     for stored in await UserForecast.filter(user_id__in=[u.id for u in users]):
-        pattern = next(u.income_pattern for u in users if u.id == stored.user_id)
+        pattern = next(u.income_pattern or "(none)" for u in users if u.id == stored.user_id)
         thirty = next(h for h in stored.horizons if h["horizon_days"] == 30)
         table[pattern][thirty["risk_level"]] += 1
     return table

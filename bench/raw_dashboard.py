@@ -154,6 +154,7 @@ async def _forecasts(
 ) -> list[dict[str, Any]]:
     """The stored outlook's horizons, after the same freshness check the service makes."""
     row = await connection.fetchrow(FINGERPRINT, user["id"])
+    assert row is not None  # an aggregate without GROUP BY always has its one row
     raw = (
         f"{forecast_service.MODEL_VERSION}|{today}|{user['opening_balance']}|{user['timezone']}|"
         f"{row['n']}|{row['last_id']}|{row['last_change']}|{row['buffer']}|{row['recurring']}"
@@ -186,8 +187,9 @@ def _camel(name: str) -> str:
 
 async def _plan(
     connection: asyncpg.Connection, user: asyncpg.Record, today: date
-) -> tuple[asyncpg.Record, SmoothingPlan]:
-    """The buffer row and the smoothing plan, as services/smoothing.buffer_state makes them."""
+) -> tuple[asyncpg.Record | None, SmoothingPlan]:
+    """The buffer row (None while the user has none) and the smoothing plan, as
+    services/smoothing.buffer_state makes them."""
     buffer = await connection.fetchrow(BUFFER, user["id"])
     this_month = today.replace(day=1)
     since = this_month
@@ -202,7 +204,8 @@ async def _plan(
     rows = await connection.fetch(CASHFLOW, user["id"], "month", user["timezone"], lower, upper)
     cent = Decimal("0.01")
     totals = {r["period"]: r for r in rows}
-    flows, current = [], Decimal("0.00")
+    flows: list[MonthFlow] = []
+    current = Decimal("0.00")
     for start in starts:
         row = totals.get(start)
         if row is None and not flows:

@@ -142,7 +142,9 @@ async def main(args: argparse.Namespace) -> None:
                 dask_rate = await batch_rate(users, dask)
             finally:
                 dask.shutdown()
-                await cluster.close()
+                closing = cluster.close()
+                assert closing is not None  # an asynchronous cluster's close is awaitable
+                await closing
         finally:
             await db.close_database()
         one = await api_rate(url, 1, args.seconds, args.clients, users[0].email)

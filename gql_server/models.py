@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, Literal, overload
 
 from tortoise import fields
 from tortoise.models import Model
@@ -38,8 +39,18 @@ class IncomeFrequency(StrEnum):
     IRREGULAR = "irregular"
 
 
-def money_field(**kwargs: object) -> fields.DecimalField:
+@overload
+def money_field(*, null: Literal[False] = False, **kwargs: Any) -> fields.DecimalField[Decimal]: ...
+
+
+@overload
+def money_field(*, null: Literal[True], **kwargs: Any) -> fields.DecimalField[Decimal | None]: ...
+
+
+def money_field(*, null: bool = False, **kwargs: Any) -> fields.DecimalField[Any]:
     """Rupees with paise: NUMERIC on PostgreSQL, exact text on SQLite, never a float."""
+    if null:
+        return fields.DecimalField(max_digits=16, decimal_places=2, null=True, **kwargs)
     return fields.DecimalField(max_digits=16, decimal_places=2, **kwargs)
 
 
@@ -92,6 +103,7 @@ class RefreshToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="refresh_tokens", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     issued_at = fields.DatetimeField()
     expires_at = fields.DatetimeField(db_index=True)
     used_at = fields.DatetimeField(null=True)
@@ -123,6 +135,7 @@ class SignInAddress(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sign_in_addresses", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     address = fields.CharField(max_length=64)
     last_signed_in_at = fields.DatetimeField()
 
@@ -157,6 +170,7 @@ class IncomeSource(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="income_sources", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     name = fields.CharField(max_length=100)
     kind = fields.CharEnumField(IncomeKind, max_length=12, default=IncomeKind.CLIENT)
     frequency = fields.CharEnumField(
@@ -184,6 +198,7 @@ class Transaction(Model):
         db_index=False,
         db_constraint=False,
     )
+    user_id: int  # the column behind user
     occurred_at = fields.DatetimeField()
     amount = money_field()
     direction = fields.CharEnumField(Direction, max_length=7)
@@ -197,6 +212,7 @@ class Transaction(Model):
         on_delete=fields.SET_NULL,
         db_index=False,
     )
+    income_source_id: int | None  # the column behind income_source
     balance_after = money_field(default=Decimal("0.00"))
     # The user's word on the forecast's baseline: true keeps the row out (a one-off), false
     # keeps it in even when the outlier rule would not, null lets the rule decide.
@@ -235,6 +251,7 @@ class GenerationJob(Model):
     requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="generation_jobs", null=True, on_delete=fields.SET_NULL
     )
+    requested_by_id: int | None  # the column behind requested_by
     created_at = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
@@ -252,6 +269,7 @@ class UserForecast(Model):
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
         "models.User", related_name="forecast", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     fingerprint = fields.CharField(max_length=64)
     as_of = fields.DateField()
     model = fields.CharField(max_length=60)
@@ -260,10 +278,10 @@ class UserForecast(Model):
     interval_coverage = fields.FloatField(null=True)
     low_confidence = fields.BooleanField(default=False)
     # {name: number or null}; and one object per horizon, money as exact decimal strings.
-    features = fields.JSONField()
-    horizons = fields.JSONField()
+    features: fields.JSONField[dict[str, float | None]] = fields.JSONField()
+    horizons: fields.JSONField[list[dict[str, Any]]] = fields.JSONField()
     # Ids of the transactions kept out of the model's baseline as one-offs.
-    baseline_excluded = fields.JSONField(null=True)
+    baseline_excluded: fields.JSONField[list[int] | None] = fields.JSONField(null=True)
     generated_at = fields.DatetimeField()
 
     class Meta:
@@ -295,6 +313,7 @@ class RecurringItem(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="recurring_items", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     merchant = fields.CharField(max_length=120)
     # The merchant with spaces collapsed and case folded: how two spellings are matched.
     counterparty = fields.CharField(max_length=120)
@@ -316,6 +335,7 @@ class RecurringItem(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    income_source_id: int | None  # the column behind income_source
     note = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -332,6 +352,7 @@ class Buffer(Model):
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
         "models.User", related_name="buffer", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     balance = money_field(default=Decimal("0.00"))
     total_deposited = money_field(default=Decimal("0.00"))
     total_withdrawn = money_field(default=Decimal("0.00"))
@@ -353,6 +374,7 @@ class BufferEntry(Model):
     buffer: fields.ForeignKeyRelation[Buffer] = fields.ForeignKeyField(
         "models.Buffer", related_name="entries", on_delete=fields.CASCADE
     )
+    buffer_id: int  # the column behind buffer
     kind = fields.CharEnumField(BufferEntryKind, max_length=10)
     amount = money_field()
     balance_after = money_field()
@@ -374,11 +396,13 @@ class Insight(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="insights", on_delete=fields.CASCADE
     )
+    user_id: int  # the column behind user
     kind = fields.CharField(max_length=40)
     severity = fields.CharField(max_length=10)
     title = fields.CharField(max_length=200)
     message = fields.CharField(max_length=1000)
-    metrics = fields.JSONField()
+    # {name: number, string or null}, as gql_server.core.insight_base.Metric.
+    metrics: fields.JSONField[dict[str, float | int | str | None]] = fields.JSONField()
     period_start = fields.DateField(null=True)
     period_end = fields.DateField(null=True)
     importance = fields.FloatField()

@@ -192,7 +192,7 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def production_settings(settings: Settings) -> Iterator[Settings]:
+def production_settings(settings: Settings) -> Settings:
     return replace(settings, app_env="production")
 
 

@@ -230,11 +230,11 @@ def add_bills(
         day = (rng.uniform(0, gap) + gap * np.arange(count) + rng.integers(-3, 4, count)).astype(
             np.int64
         )
-        price = 803 + rng.integers(0, 60, count)
+        refill_prices = 803 + rng.integers(0, 60, count)
         buf.add(
             day,
             rng.uniform(9.0, 19.0, count),
-            price.astype(np.int64) * 100,
+            refill_prices.astype(np.int64) * 100,
             income=False,
             category=buf.text("Utilities"),
             merchant=buf.text(GAS[rng.integers(len(GAS))]),

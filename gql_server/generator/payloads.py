@@ -118,9 +118,13 @@ def _timestamp_text(moments: np.ndarray, dialect: str) -> np.ndarray:
     return np.char.add(np.char.replace(text, "T", " "), "+00:00")
 
 
+def _email(user: GeneratedUser, request: ChunkRequest) -> str:
+    return request.email_override or user.email
+
+
 def _user_row(user: GeneratedUser, user_id: int, request: ChunkRequest) -> list[object]:
     created = str(request.created_at)
-    email = request.email_override or user.email
+    email = _email(user, request)
     return [
         user_id,
         email,
@@ -158,7 +162,7 @@ def build_chunk(request: ChunkRequest) -> ChunkPayload:
             offset * MAX_SOURCES_PER_USER : (offset + 1) * MAX_SOURCES_PER_USER
         ]
         users_rows.append(_user_row(user, user_id, request))
-        emails.append(users_rows[-1][1])
+        emails.append(_email(user, request))
         for source, source_id in zip(user.sources, reserved, strict=False):
             source_rows.append(
                 [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 
 import strawberry
 
@@ -32,7 +33,10 @@ from gql_server.graphql.pagination import Connection
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import accounts
 
-Role = strawberry.enum(models.Role, name="Role", description="What an account may do.")
+# strawberry.enum registers the model's enum in place and returns it: annotations use
+# the enum itself, through an alias mypy accepts as a type (a call's result is not).
+Role: TypeAlias = models.Role
+strawberry.enum(models.Role, name="Role", description="What an account may do.")
 
 
 @strawberry.type(name="User")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeAlias
 
 import strawberry
 
@@ -15,7 +16,10 @@ from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import buffer as buffer_service
 from gql_server.services.smoothing import BufferState, buffer_state
 
-BufferEntryKind = strawberry.enum(models.BufferEntryKind, name="BufferEntryKind")
+# strawberry.enum registers the model's enum in place and returns it: annotations use
+# the enum itself, through an alias mypy accepts as a type (a call's result is not).
+BufferEntryKind: TypeAlias = models.BufferEntryKind
+strawberry.enum(models.BufferEntryKind, name="BufferEntryKind")
 
 
 @strawberry.type(name="BufferEntry")

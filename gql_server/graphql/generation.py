@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
+from typing import TypeAlias
 
 import strawberry
 
@@ -15,7 +16,10 @@ from gql_server.graphql.context import Info
 from gql_server.graphql.permissions import IsAdmin
 from gql_server.services import generation
 
-JobStatus = strawberry.enum(models.JobStatus, name="JobStatus")
+# strawberry.enum registers the model's enum in place and returns it: annotations use
+# the enum itself, through an alias mypy accepts as a type (a call's result is not).
+JobStatus: TypeAlias = models.JobStatus
+strawberry.enum(models.JobStatus, name="JobStatus")
 POLL_SECONDS = 0.5
 
 

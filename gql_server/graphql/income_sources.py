@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 import strawberry
 
@@ -12,8 +13,12 @@ from gql_server.graphql.context import Info
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import income_sources
 
-IncomeKind = strawberry.enum(models.IncomeKind, name="IncomeKind")
-IncomeFrequency = strawberry.enum(models.IncomeFrequency, name="IncomeFrequency")
+# strawberry.enum registers the model's enum in place and returns it: annotations use
+# the enum itself, through an alias mypy accepts as a type (a call's result is not).
+IncomeKind: TypeAlias = models.IncomeKind
+strawberry.enum(models.IncomeKind, name="IncomeKind")
+IncomeFrequency: TypeAlias = models.IncomeFrequency
+strawberry.enum(models.IncomeFrequency, name="IncomeFrequency")
 
 
 @strawberry.type(name="IncomeSource")
@@ -63,8 +68,9 @@ async def linked_income_source(info: Info, source_id: int | None) -> IncomeSourc
     return to_gql_income_source(row) if row else None
 
 
-def present_fields(patch: object) -> dict[str, object]:
-    """The fields a client actually sent in a patch input (absent ones are UNSET)."""
+def present_fields(patch: object) -> dict[str, Any]:
+    """The fields a client actually sent in a patch input (absent ones are UNSET). Each value
+    has its field's type in the patch class, which a dict cannot say: hence Any."""
     return {k: v for k, v in vars(patch).items() if v is not strawberry.UNSET}
 
 

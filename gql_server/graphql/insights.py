@@ -52,7 +52,7 @@ def to_gql_insight(row: models.Insight) -> Insight:
         severity=Severity(row.severity),
         title=row.title,
         message=row.message,
-        metrics=row.metrics,
+        metrics=JSON(row.metrics),
         period=period,
         created_at=row.created_at,
     )

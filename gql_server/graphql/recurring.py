@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TypeAlias
 
 import strawberry
 
@@ -19,18 +20,23 @@ from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import recurring_items
 from gql_server.services.validation import local_today
 
-RecurringCadence = strawberry.enum(
+# strawberry.enum registers the model's enum in place and returns it: annotations use
+# the enum itself, through an alias mypy accepts as a type (a call's result is not).
+RecurringCadence: TypeAlias = models.RecurringCadence
+strawberry.enum(
     models.RecurringCadence,
     name="RecurringCadence",
     description="MONTHLY on dayOfMonth (31: the month's last day), WEEKLY, or every "
     "intervalDays days.",
 )
-RecurringSource = strawberry.enum(
+RecurringSource: TypeAlias = models.RecurringSource
+strawberry.enum(
     models.RecurringSource,
     name="RecurringSource",
     description="DETECTED in your history (rewritten as it changes) or DECLARED by you.",
 )
-RecurringStatus = strawberry.enum(models.RecurringStatus, name="RecurringStatus")
+RecurringStatus: TypeAlias = models.RecurringStatus
+strawberry.enum(models.RecurringStatus, name="RecurringStatus")
 
 
 @strawberry.type(name="RecurringItem")
@@ -77,7 +83,7 @@ def to_gql_recurring_item(row: models.RecurringItem, today: date) -> RecurringIt
         source=models.RecurringSource(row.source),
         status=models.RecurringStatus(row.status),
         note=row.note,
-        income_source_id=row.income_source_id,  # type: ignore[arg-type]
+        income_source_id=row.income_source_id,
     )
 
 

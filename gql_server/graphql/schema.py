@@ -78,7 +78,7 @@ class Schema(strawberry.Schema):
         return None
 
 
-def create_schema(settings: Settings) -> strawberry.Schema:
+def create_schema(settings: Settings) -> Schema:
     # The limit rules are built once per schema: each limiter instance makes new rule classes.
     rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,

@@ -181,6 +181,7 @@ class GraphQLView(GraphQL[Context, None]):
         # Syntax errors end the request before any schema extension runs; they are still
         # the client's input, so they get the same code as validation errors.
         for error in response.get("errors") or []:
+            assert isinstance(error, dict)  # each is GraphQLError.formatted
             extensions = error.setdefault("extensions", {})
             extensions.setdefault("code", "BAD_USER_INPUT")
         return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -115,12 +116,12 @@ async def _apply_locked(
     connection: BaseDBAsyncClient,
 ) -> BufferEntry:
     await locks.buffer_row(buffer_id, connection)  # the check below reads the balance
-    earlier = await BufferEntry.get_or_none(buffer_id=buffer_id, idempotency_key=key).using_db(
-        connection
+    earlier = await BufferEntry.get_or_none(
+        buffer_id=buffer_id, idempotency_key=key, using_db=connection
     )
     if earlier is not None:
         return _same_request(earlier, kind, amount, note)
-    buffer = await Buffer.get(id=buffer_id).using_db(connection)
+    buffer = await Buffer.get(id=buffer_id, using_db=connection)
     if kind == BufferEntryKind.WITHDRAWAL:
         if amount > buffer.balance:
             raise BadUserInput(
@@ -155,20 +156,20 @@ def _same_request(
     return entry
 
 
-async def update_settings(user: User, changes: dict[str, object]) -> Buffer:
+async def update_settings(user: User, changes: dict[str, Any]) -> Buffer:
     """Set or clear (None) the target in months and the paycheck override."""
     buffer = await get_buffer(user)
     if "target_months" in changes:
         months = changes["target_months"]
-        if months is not None and not 0.5 <= float(months) <= MAX_TARGET_MONTHS:  # type: ignore[arg-type]
+        if months is not None and not 0.5 <= float(months) <= MAX_TARGET_MONTHS:
             raise BadUserInput(
                 f"targetMonths must be between 0.5 and {MAX_TARGET_MONTHS:g}", field="targetMonths"
             )
-        buffer.target_months = months  # type: ignore[assignment]
+        buffer.target_months = months
     if "paycheck_override" in changes:
         value = changes["paycheck_override"]
         buffer.paycheck_override = (
-            None if value is None else validation.money(value, "paycheckOverride")  # type: ignore[arg-type]
+            None if value is None else validation.money(value, "paycheckOverride")
         )
     await buffer.save(update_fields=["target_months", "paycheck_override"])
     return buffer

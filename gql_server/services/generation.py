@@ -283,9 +283,9 @@ async def _compute_outlooks(
 ) -> bool:
     """What every generated user sees: a buffer seeded by replaying their history under the
     smoothing rule, then features, forecasts and risks. False when cancelled."""
-    user_ids = (
-        await User.filter(generation_job_id=job.id).order_by("id").values_list("id", flat=True)
-    )
+    ids = User.filter(generation_job_id=job.id).order_by("id").values_list("id", flat=True)
+    # Tortoise types values_list as tuples even with flat=True, which returns the values.
+    user_ids: list[int] = await ids  # type: ignore[assignment]
 
     async def progress(done: int) -> None:
         await GenerationJob.filter(id=job.id).update(

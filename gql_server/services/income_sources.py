@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -64,19 +65,17 @@ async def create_income_source(user: User, form: IncomeSourceForm) -> IncomeSour
         )
 
 
-async def update_income_source(
-    user: User, source_id: str, changes: dict[str, object]
-) -> IncomeSource:
+async def update_income_source(user: User, source_id: str, changes: dict[str, Any]) -> IncomeSource:
     """Apply the fields present in `changes` (a value of None clears the expected amount)."""
     source = await get_income_source(user, source_id)
     if "name" in changes:
-        source.name = validation.text(changes["name"], "name", 100, required=True)  # type: ignore[arg-type]
+        source.name = validation.text(changes["name"], "name", 100, required=True)
     if changes.get("kind") is not None:
         source.kind = IncomeKind(changes["kind"])
     if changes.get("frequency") is not None:
         source.frequency = IncomeFrequency(changes["frequency"])
     if "expected_monthly_amount" in changes:
-        source.expected_monthly_amount = _expected(changes["expected_monthly_amount"])  # type: ignore[arg-type]
+        source.expected_monthly_amount = _expected(changes["expected_monthly_amount"])
     await source.save()
     return source
 

@@ -213,11 +213,11 @@ async def update_transaction(
         if "category" in changes:
             row.category = _category(changes["category"], row.merchant, row.direction)
         if "income_source_id" in changes:
-            row.income_source_id = await _income_source_id(  # type: ignore[assignment]
+            row.income_source_id = await _income_source_id(
                 user, changes["income_source_id"], row.direction
             )
         elif row.direction != Direction.INCOME:
-            row.income_source_id = None  # type: ignore[assignment]
+            row.income_source_id = None
         await row.save(using_db=connection)
         await recompute_balances(user.id, min(before, row.occurred_at), connection)
         await row.refresh_from_db(fields=["balance_after"], using_db=connection)
@@ -229,8 +229,10 @@ async def _own_transaction(
 ) -> Transaction:
     """The caller's transaction, read inside the locked change; another's is not found."""
     row = await Transaction.get_or_none(
-        id=object_id(transaction_id, "transaction", BIGINT_ID_MAX), user_id=user.id
-    ).using_db(connection)
+        id=object_id(transaction_id, "transaction", BIGINT_ID_MAX),
+        user_id=user.id,
+        using_db=connection,
+    )
     if row is None:
         raise NotFound("transaction not found", field="id")
     return row

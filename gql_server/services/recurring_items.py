@@ -151,7 +151,7 @@ async def the_users_word(user: User) -> tuple[tuple[Declared, ...], frozenset[tu
         Declared(
             series=to_series(row),
             active=row.status == RecurringStatus.ACTIVE,
-            source_id=row.income_source_id or -1,  # type: ignore[arg-type]
+            source_id=row.income_source_id or -1,
         )
         for row in rows
         if row.source == RecurringSource.DECLARED
@@ -182,11 +182,11 @@ async def store_detected(
     known_sources = set(
         await IncomeSource.filter(user_id=user_id).using_db(connection).values_list("id", flat=True)
     )
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, Direction]] = set()
     created = []
     for series, source in zip(detected, sources, strict=True):
         direction = Direction.INCOME if series.is_income else Direction.EXPENSE
-        key = (counterparty(series.merchant)[:120], direction.value)
+        key = (counterparty(series.merchant)[:120], direction)
         if key in seen:
             continue
         seen.add(key)

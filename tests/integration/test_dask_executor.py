@@ -4,6 +4,7 @@ the scheduler is not there (never a silent fallback to the local pool)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,9 @@ from tests.conftest import Api, empty_tables, error_code
 from tests.factories import give_generated_history, make_user
 
 distributed = pytest.importorskip("distributed")
+
+# One user's stored outlook, as compared between the executors: model, horizons and features.
+Stored = tuple[str, list[dict[str, Any]], dict[str, float | None]]
 
 
 async def test_forecasts_on_a_local_dask_cluster_equal_the_local_pools(app_client) -> None:
@@ -34,7 +38,7 @@ async def test_forecasts_on_a_local_dask_cluster_equal_the_local_pools(app_clien
     )
     local_pool = ForecastPool(lambda: local_executor("process", 2), max_in_flight=4, timeout_s=60)
     try:
-        results = {}
+        results: dict[int, dict[str, Stored]] = {}
         for name, pool in (("dask", dask_pool), ("local", local_pool)):
             outlooks = Outlooks(pool)
             for user in users:

@@ -98,6 +98,7 @@ async def test_same_seed_gives_the_same_rows(api: Api) -> None:
     )
     assert job["status"] == "SUCCEEDED"
     user = await User.filter(generation_job_id=int(job["id"])).order_by("id").first()
+    assert user is not None
     stored = await Transaction.filter(user_id=user.id).order_by("occurred_at", "id")
     expected = generate_user(7, 0, 60, end, generation.PATTERNS)
 
@@ -221,6 +222,7 @@ async def test_jobs_whose_runner_died_are_failed_by_the_sweep(app_client) -> Non
 
     dead, alive = await GenerationJob.get(id=dead.id), await GenerationJob.get(id=alive.id)
     assert dead.status == JobStatus.FAILED
+    assert dead.error is not None
     assert "stopped" in dead.error
     assert alive.status == JobStatus.RUNNING
 
@@ -298,6 +300,7 @@ async def test_shutting_the_server_down_fails_its_running_job_with_a_reason(sett
         await db.close_database()
 
     assert job.status == JobStatus.FAILED
+    assert job.error is not None
     assert "shut down" in job.error
     assert len(users) == job.users_done < 400
     assert rows == job.transactions_written

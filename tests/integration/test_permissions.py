@@ -37,7 +37,11 @@ async def _codes(settings: Settings, token: str | None) -> dict[str, str | None]
     codes: dict[str, str | None] = {}
     for field in ("mine", "everyone"):
         result = await SCHEMA.execute(f"{{ {field} }}", context_value=_context(settings, token))
-        codes[field] = result.errors[0].extensions["code"] if result.errors else None
+        codes[field] = None
+        if result.errors:
+            extensions = result.errors[0].extensions
+            assert extensions is not None
+            codes[field] = extensions["code"]
     return codes
 
 

@@ -17,10 +17,13 @@ import httpx
 import jwt
 import pytest
 from asgi_lifespan import LifespanManager
+from starlette.routing import Route
 
 from gql_server.app import create_app
 from gql_server.auth import rate_limits
 from gql_server.graphql.document_cache import MAX_CACHED_CHARS
+from gql_server.graphql.schema import Schema
+from gql_server.graphql.view import GraphQLView
 from gql_server.models import IncomeSource, RateLimitCounter, Transaction, User
 from gql_server.settings import PUBLISHED_JWT_SECRETS, Settings, load_settings
 from tests.conftest import STRONG_PASSWORD, Api, empty_tables, error_code
@@ -397,7 +400,10 @@ async def test_strangers_queries_are_not_kept_and_the_cache_is_bounded_by_size(
     settings: Settings,
 ) -> None:
     app = create_app(settings)
-    documents = next(r.endpoint for r in app.routes if r.path == "/graphql").schema.documents
+    view = next(r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+    assert isinstance(view, GraphQLView)
+    assert isinstance(view.schema, Schema)
+    documents = view.schema.documents
     async with LifespanManager(app) as manager:
         await empty_tables()
         transport = httpx.ASGITransport(app=manager.app, client=(PROXY, 50000))

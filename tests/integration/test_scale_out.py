@@ -120,8 +120,9 @@ async def test_a_job_started_on_one_server_is_followed_and_cancelled_on_the_othe
 async def test_a_killed_servers_job_is_failed_by_the_next_one_with_nothing_half_written(
     postgres_url: str, app_client, tmp_path: Path
 ) -> None:
-    env = {"GENERATION_CHUNK_USERS": "2", "GENERATION_STALE_SECONDS": "2"}
-    doomed = Server(postgres_url, tmp_path, **env)
+    doomed = Server(
+        postgres_url, tmp_path, GENERATION_CHUNK_USERS="2", GENERATION_STALE_SECONDS="2"
+    )
     token = _register(doomed, "ops@example.in")
     await _make_admin(postgres_url, "ops@example.in")
     job = doomed.post(
@@ -133,7 +134,9 @@ async def test_a_killed_servers_job_is_failed_by_the_next_one_with_nothing_half_
 
     doomed.stop(signal.SIGKILL)  # no shutdown handler runs
     await asyncio.sleep(2.5)  # past the heartbeat timeout
-    successor = Server(postgres_url, tmp_path, **env)
+    successor = Server(
+        postgres_url, tmp_path, GENERATION_CHUNK_USERS="2", GENERATION_STALE_SECONDS="2"
+    )
     try:
         for _ in range(100):
             seen = successor.post(FOLLOW, {"id": job_id}, token)["data"]["generationJob"]
@@ -192,6 +195,7 @@ async def test_the_database_going_away_mid_job_fails_it_with_a_reason(
             seen = await connection.fetchrow(
                 "SELECT status, error, users_done FROM generation_job WHERE id = $1", int(job_id)
             )
+            assert seen is not None
             if seen["status"] != "running":
                 break
             await asyncio.sleep(0.1)
@@ -203,6 +207,7 @@ async def test_the_database_going_away_mid_job_fails_it_with_a_reason(
     finally:
         await connection.close()
 
+    assert seen is not None
     assert seen["status"] == "failed"
     assert "database connection" in seen["error"]
     assert len(users) == seen["users_done"]

@@ -32,6 +32,7 @@ async def test_unexpected_errors_are_masked_and_logged(caplog: pytest.LogCapture
     with caplog.at_level(logging.ERROR, logger="gql_server.errors"):
         result = await _schema(expose_internal=False).execute("{ broken }")
 
+    assert result.errors
     error = result.errors[0].formatted
     assert error["message"] == "Internal server error."
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
@@ -43,11 +44,13 @@ async def test_unexpected_errors_are_masked_and_logged(caplog: pytest.LogCapture
 
 async def test_development_adds_the_cause_for_the_developer() -> None:
     result = await _schema(expose_internal=True).execute("{ broken }")
+    assert result.errors
     assert "RuntimeError" in result.errors[0].formatted["extensions"]["debug"]
 
 
 async def test_api_errors_keep_their_message_code_and_field() -> None:
     result = await _schema(expose_internal=False).execute("{ missing }")
+    assert result.errors
     error = result.errors[0].formatted
     assert error["message"] == "transaction not found"
     assert error["extensions"] == {"code": "NOT_FOUND", "field": "id"}

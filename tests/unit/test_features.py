@@ -140,8 +140,11 @@ def test_seasonality_strength_tells_a_yearly_pattern_from_noise() -> None:
     rng = np.random.default_rng(0)
     seasonal = 30_000 + 10_000 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 1_000, 24)
     noise = 30_000 + rng.normal(0, 5_000, 24)
-    assert seasonal_strength(seasonal) > 0.8
-    assert seasonal_strength(noise) < 0.3
+    strong, weak = seasonal_strength(seasonal), seasonal_strength(noise)
+    assert strong is not None
+    assert strong > 0.8
+    assert weak is not None
+    assert weak < 0.3
     assert seasonal_strength(seasonal[:17]) is None
     assert seasonal_strength(np.full(24, 5.0)) is None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -76,7 +77,7 @@ def context_of(
     )
 
 
-def earnings(values: list[float], source: int = 1, first: date = FIRST) -> list[Row]:
+def earnings(values: Sequence[float], source: int = 1, first: date = FIRST) -> list[Row]:
     return [
         (month_day(first, k, 5), v, True, "Freelance income", source, "Client")
         for k, v in enumerate(values)
@@ -85,7 +86,7 @@ def earnings(values: list[float], source: int = 1, first: date = FIRST) -> list[
 
 
 def spending(
-    values: list[float], category: str, day: int = 10, merchant: str = "", first: date = FIRST
+    values: Sequence[float], category: str, day: int = 10, merchant: str = "", first: date = FIRST
 ) -> list[Row]:
     return [
         (month_day(first, k, day), v, False, category, -1, merchant or category)
@@ -169,7 +170,7 @@ def wiggle(n: int, size: float) -> np.ndarray:
     return np.resize(np.array([1.0, -1.0, 0.5, -0.5]), n) * size
 
 
-def slope_of(values: list[float]) -> tuple[float, float]:
+def slope_of(values: Sequence[float]) -> tuple[float, float]:
     fit = fitted_slope(np.array(values))
     assert fit is not None
     return fit
@@ -235,12 +236,12 @@ def test_no_trend_when_a_big_change_is_noise() -> None:
     place: the slope is not significant, so nothing is said."""
     values = [52, 18, 75, 40, 22, 68, 30, 81, 25, 45, 20, 70, 35, 60, 15, 72, 28, 50, 33, 66,
               24, 70, 30, 78]  # fmt: skip
-    values = [1_000.0 * v for v in values]
-    change = np.mean(values[-3:]) / np.mean(values[-15:-12]) - 1
-    _slope, pvalue = slope_of(values)
+    amounts = [1_000.0 * v for v in values]
+    change = np.mean(amounts[-3:]) / np.mean(amounts[-15:-12]) - 1
+    _slope, pvalue = slope_of(amounts)
     assert change >= 0.15
     assert pvalue >= 0.05
-    context = context_of(earnings(values) + rent(24), LAST_DAY, 1e5)
+    context = context_of(earnings(amounts) + rent(24), LAST_DAY, 1e5)
     assert of_kind(generate_insights(context), "income_trend") == []
 
 

@@ -4,6 +4,7 @@ with volatility, and plans that stay sensible on thin histories."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -32,7 +33,7 @@ def month(index: int) -> date:
     return date(2023 + index // 12, index % 12 + 1, 1)
 
 
-def flows(incomes: list[Decimal | int], spending: Decimal | int = 20_000) -> list[MonthFlow]:
+def flows(incomes: Sequence[Decimal | int], spending: Decimal | int = 20_000) -> list[MonthFlow]:
     return [MonthFlow(month(i), D(income), D(spending)) for i, income in enumerate(incomes)]
 
 
@@ -342,7 +343,7 @@ def test_plan_for_a_volatile_earner() -> None:
     assert plan.monthly_paycheck == D("18700.00")
     assert plan.recommended_deposit == D("81300.00")
     assert plan.recommended_withdrawal == D("0.00")
-    mean_income = sum(D(v) for v in VOLATILE) / 12
+    mean_income = sum((D(v) for v in VOLATILE), D(0)) / 12
     assert plan.expected_monthly_surplus == (mean_income - D("18700")).quantize(D("0.01"))
     assert plan.months_to_target is not None
     assert plan.months_to_target > 0
