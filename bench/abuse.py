@@ -55,6 +55,7 @@ import numpy as np
 
 from bench.api_load import DASHBOARD, Server, memory_kib, settle
 from bench.common import scratch_database
+from gql_server.generator.records import GeneratedUser
 from gql_server.generator.synth import generate_user
 
 PASSWORD = "Bench-abuse-users-2026"  # noqa: S105 - throwaway users
@@ -103,7 +104,7 @@ def ledger_rows(user_id: int, count: int, days: int, seed: int) -> list[tuple]:
     """`count` transactions over `days` ending now, from generated histories laid over each
     other (each alone is a freelancer's few a day; together, a busy trader's ledger)."""
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    parts = []
+    parts: list[GeneratedUser] = []
     index = 0
     while sum(len(p.amount_paise) for p in parts) < count:
         parts.append(generate_user(seed, index, days, end))

@@ -146,7 +146,7 @@ async def fetch_tuples(sql: str, *params: Any) -> Sequence[Sequence[Any]]:
     reads of many rows, where a dict each costs more than the row itself."""
     connection = connections.get("default")
     _, rows = await connection.execute_query(_for_dialect(sql, connection), list(params))
-    return rows  # type: ignore[return-value]  # asyncpg Records and sqlite3 Rows: sequences
+    return rows  # asyncpg Records and sqlite3 Rows: both sequences
 
 
 async def execute(sql: str, *params: Any, connection: BaseDBAsyncClient | None = None) -> int:

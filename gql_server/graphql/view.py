@@ -78,7 +78,7 @@ class WebSocketAdapter(ASGIWebSocketAdapter):
 
 
 class GraphQLView(GraphQL[Context, None]):
-    websocket_adapter_class = WebSocketAdapter  # type: ignore[assignment]
+    websocket_adapter_class = WebSocketAdapter
 
     def __init__(self, schema: Any, settings: Settings, resources: Resources) -> None:
         super().__init__(

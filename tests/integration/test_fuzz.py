@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from tests.conftest import STRONG_PASSWORD
 from tests.live_server import Server
@@ -169,7 +170,9 @@ def _exchange(url: str, protocol: str, messages: list[str | bytes]) -> tuple[lis
     """Send `messages`, then read what comes back until the server closes or goes quiet."""
     replies: list[Any] = []
     try:
-        with connect(url, subprotocols=[protocol], open_timeout=10, max_size=2**20) as ws:
+        with connect(
+            url, subprotocols=[Subprotocol(protocol)], open_timeout=10, max_size=2**20
+        ) as ws:
             try:
                 for message in messages:
                     ws.send(message)

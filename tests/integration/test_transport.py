@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from asgi_lifespan import LifespanManager
 from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from gql_server.app import create_app
 from gql_server.models import RefreshToken, User
@@ -190,7 +191,9 @@ def test_graphql_works_over_a_websocket(postgres_url: str, tmp_path: Path) -> No
             {"i": {"email": "ws@example.in", "password": STRONG_PASSWORD, "fullName": "Ws"}},
         )["data"]["register"]["accessToken"]
         url = server.url.replace("http://", "ws://") + "/graphql"
-        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        with connect(
+            url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=10
+        ) as ws:
             ws.send(
                 json.dumps(
                     {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}

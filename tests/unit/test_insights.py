@@ -476,7 +476,7 @@ def test_shortfall_from_a_forecast_that_runs_dry() -> None:
         start=date(2024, 12, 4),
         inflow=np.zeros(days),
         outflow=np.full(days, 1_000.0),
-        closing_balance=31_000.0 - 1_000.0 * np.arange(1, days + 1),
+        closing_balance=31_000.0 - 1_000.0 * np.arange(1, days + 1, dtype=np.float64),
         opening_balance=31_000.0,
     )
     projected = forecast(series, seed=3, paths=200)

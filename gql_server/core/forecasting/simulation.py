@@ -34,11 +34,12 @@ from numpy.typing import NDArray
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
 
-# statsmodels ships no type information (no stubs, no py.typed): its functions are Any here.
-from statsmodels.tsa.arima.estimators.hannan_rissanen import (  # type: ignore[import-untyped]
+# statsmodels ships no type information (no stubs, no py.typed): its functions are Any here
+# (pyproject's mypy section ignores its missing types).
+from statsmodels.tsa.arima.estimators.hannan_rissanen import (
     hannan_rissanen,
 )
-from statsmodels.tsa.stattools import kpss  # type: ignore[import-untyped]
+from statsmodels.tsa.stattools import kpss
 
 from gql_server.core.calendar import day_of_month, weekday
 

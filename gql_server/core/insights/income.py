@@ -11,7 +11,7 @@ import math
 import warnings
 
 import numpy as np
-import statsmodels.api as sm  # type: ignore[import-untyped]  # statsmodels ships no types
+import statsmodels.api as sm  # statsmodels ships no types: Any here
 
 from gql_server.core.calendar import month_end, to_date
 from gql_server.core.features import seasonal_strength
