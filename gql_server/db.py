@@ -149,6 +149,20 @@ async def fetch_tuples(sql: str, *params: Any) -> Sequence[Sequence[Any]]:
     return rows  # asyncpg Records and sqlite3 Rows: both sequences
 
 
+async def copy_out_csv(sql: str, *params: Any) -> bytes:
+    """PostgreSQL only: the rows of `sql` as CSV bytes, through COPY. The bytes arrive on the
+    event loop without a Python object per value; the caller parses them off the loop."""
+    chunks: list[bytes] = []
+
+    async def keep(data: bytes) -> None:
+        chunks.append(bytes(data))
+
+    connection = connections.get("default")
+    async with connection.acquire_connection() as raw:
+        await raw.copy_from_query(sql, *params, output=keep, format="csv")
+    return b"".join(chunks)
+
+
 async def execute(sql: str, *params: Any, connection: BaseDBAsyncClient | None = None) -> int:
     """Run a statement; return the number of rows it changed."""
     connection = connection or connections.get("default")

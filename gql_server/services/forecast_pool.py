@@ -132,7 +132,7 @@ class ForecastPool:
             if finished is not None:
                 finished()
             if isinstance(exc, TimeoutError):
-                raise self._late() from None
+                raise self.late() from None
             raise
         try:
             executor = await self.executor()
@@ -145,7 +145,7 @@ class ForecastPool:
             async with asyncio.timeout_at(deadline):
                 return await asyncio.wrap_future(future)
         except TimeoutError:
-            raise self._late() from None
+            raise self.late() from None
         except BrokenProcessPool:
             logger.error("a forecast worker died; rebuilding the pool")
             self._replace(executor)
@@ -153,7 +153,7 @@ class ForecastPool:
                 "the forecast worker stopped unexpectedly; try again"
             ) from None
 
-    def _late(self) -> ServiceUnavailable:
+    def late(self) -> ServiceUnavailable:
         return ServiceUnavailable(
             f"the forecast took longer than {self.timeout_s:.0f} s; try again", retryable=True
         )

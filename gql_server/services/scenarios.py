@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from gql_server.core.forecasting.forecast import ForecastResult
 from gql_server.core.forecasting.risk import RiskAssessment
@@ -160,17 +161,19 @@ async def forecast_under(
     stored = await outlooks.get(user)
     if stored.as_of != today:  # midnight passed in between: check against the new day
         scenario = await check_scenario(user, form, horizon_days, stored.as_of)
-    loaded = await load(user, stored.as_of)
-    declared, dismissed = await recurring_items.the_users_word(user)
-    surroundings = Surroundings(
-        merchants=loaded.merchants,
-        declared=declared,
-        dismissed=dismissed,
-        overrides=loaded.overrides,
-    )
-    result, risks = await outlooks.run(
-        user.id, _scenario, loaded.ledger, user.id, scenario, stored.features, surroundings
-    )
+
+    async def arguments() -> tuple[Any, ...]:
+        loaded = await load(user, stored.as_of)
+        declared, dismissed = await recurring_items.the_users_word(user)
+        surroundings = Surroundings(
+            merchants=loaded.merchants,
+            declared=declared,
+            dismissed=dismissed,
+            overrides=loaded.overrides,
+        )
+        return (loaded.ledger, user.id, scenario, stored.features, surroundings)
+
+    result, risks = await outlooks.run(user.id, _scenario, arguments)
     return ScenarioOutcome(
         as_of=stored.as_of,
         view=view_of(stored_horizons(result.horizons, risks), horizon_days),
