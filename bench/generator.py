@@ -46,9 +46,9 @@ def _outlooks(settings: Settings):
     """The forecast stack, imported only for the whole run: it is heavy, and its memory would
     be charged to the rows-only scenarios."""
     from gql_server.services.forecast_pool import ForecastPool, local_executor
-    from gql_server.services.forecasts import Outlooks
+    from gql_server.services.outlook import OutlookService
 
-    return Outlooks(
+    return OutlookService(
         ForecastPool(
             lambda: local_executor("process", settings.forecast_pool_size),
             max_in_flight=settings.forecast_max_in_flight,

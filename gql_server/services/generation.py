@@ -33,7 +33,7 @@ from gql_server.worker_processes import process_pool
 if TYPE_CHECKING:
     # Only for types: the forecasting stack is heavy, and this module is imported by the
     # generator's worker processes' parent, whose main module they re-import when spawned.
-    from gql_server.services.forecasts import Outlooks
+    from gql_server.services.outlook import OutlookService
 
 logger = logging.getLogger("gql_server.generation")
 
@@ -189,7 +189,7 @@ async def run_job(
     settings: Settings,
     executor: Executor,
     on_progress: ProgressCallback | None = None,
-    outlooks: Outlooks | None = None,
+    outlooks: OutlookService | None = None,
 ) -> GenerationJob:
     """Claim the job and write it chunk by chunk (each chunk commits whole, or not at all);
     then compute each generated user's outlook, as a real user would see it."""
@@ -279,7 +279,7 @@ async def _write_all_chunks(
 
 
 async def _compute_outlooks(
-    job: GenerationJob, outlooks: Outlooks, on_progress: ProgressCallback | None
+    job: GenerationJob, outlooks: OutlookService, on_progress: ProgressCallback | None
 ) -> bool:
     """What every generated user sees: a buffer seeded by replaying their history under the
     smoothing rule, then features, forecasts and risks. False when cancelled."""
@@ -354,7 +354,7 @@ class JobRunner:
     """Runs jobs started through this process as background tasks. The tasks are handles,
     not state: the job rows say what is running, and any process can read or cancel them."""
 
-    def __init__(self, settings: Settings, outlooks: Outlooks | None = None) -> None:
+    def __init__(self, settings: Settings, outlooks: OutlookService | None = None) -> None:
         self.settings = settings
         self.outlooks = outlooks
         self._tasks: set[asyncio.Task[GenerationJob]] = set()
