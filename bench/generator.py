@@ -69,7 +69,7 @@ async def run_job(users: int, workers: str, whole: bool = False) -> dict:
             job = await generation.create_job(request, settings, requested_by=None)
             executor = generation.make_executor(settings, users)
             started = time.perf_counter()
-            job = await generation.run_job(job.id, settings, executor, outlooks=outlooks)
+            job = await generation.run_job(job.id, settings, executor, outlook=outlooks)
             seconds = time.perf_counter() - started
             executor.shutdown()
         finally:

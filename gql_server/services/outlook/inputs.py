@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from gql_server import db
 from gql_server.core.known_money.items import Declared
+from gql_server.core.outlook import Surroundings
 from gql_server.models import IncomeSource, User
 from gql_server.services import recurring_items
 from gql_server.services.outlook.ledger import LoadedLedger, load_ledger_rows
@@ -44,27 +45,24 @@ INPUTS: list[Input] = []
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
-def declare(
-    name: str, table: str, summary: str, where: str = "TRUE", owner: str = "user_id"
-) -> Input:
-    found = Input(name, table, " ".join(summary.split()), " ".join(where.split()), owner)
-    assert all(i.name != name for i in INPUTS), f"input {name} declared twice"
+def _declare(found: Input) -> None:
+    assert all(i.name != found.name for i in INPUTS), f"input {found.name} declared twice"
     INPUTS.append(found)
-    return found
 
 
 def reads(name: str, table: str, summary: str, where: str = "TRUE") -> Callable[[F], F]:
-    """Declares the decorated read as an input of the outlook."""
+    """Declares the decorated read as an input of the outlook: its table and the summary of
+    the user's rows there become part of the fingerprint."""
 
     def mark(read: F) -> F:
-        declare(name, table, summary, where)
+        _declare(Input(name, table, " ".join(summary.split()), " ".join(where.split())))
         return read
 
     return mark
 
 
 # The user's own row: the opening balance and the zone every date is local to.
-INPUTS.append(
+_declare(
     Input(
         "account",
         "app_user",
@@ -114,6 +112,35 @@ async def income_source_names(user: User) -> dict[int, str]:
 )
 async def users_word(user: User) -> tuple[tuple[Declared, ...], frozenset[tuple[str, bool]]]:
     return await recurring_items.the_users_word(user)
+
+
+async def read_all(user: User, as_of: date) -> tuple[LoadedLedger, Surroundings]:
+    """Every input of the outlook, as the computation takes them (only this module reads
+    them, so each read sits beside its part of the fingerprint)."""
+    loaded = await ledger(user, as_of)
+    state = await buffer(user)
+    declared, dismissed = await users_word(user)
+    return loaded, Surroundings(
+        merchants=loaded.merchants,
+        source_names=await income_source_names(user),
+        buffer_balance=state.buffer.balance,
+        buffer_target=state.plan.target,
+        monthly_paycheck=state.plan.monthly_paycheck,
+        declared=declared,
+        dismissed=dismissed,
+        overrides=loaded.overrides,
+    )
+
+
+async def read_for_what_if(user: User, loaded: LoadedLedger) -> Surroundings:
+    """What a what-if reads beside the ledger (the insights' inputs it does not need)."""
+    declared, dismissed = await users_word(user)
+    return Surroundings(
+        merchants=loaded.merchants,
+        declared=declared,
+        dismissed=dismissed,
+        overrides=loaded.overrides,
+    )
 
 
 def _summary_column(i: Input, list_agg: str) -> str:

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from gql_server.core.outlook import Surroundings
 from gql_server.errors import BadUserInput
 from gql_server.models import (
     Direction,
@@ -117,13 +116,7 @@ class OutlookReader:
             loaded = await self._once(
                 f"ledger:{stored.as_of}", lambda: inputs.ledger(user, stored.as_of)
             )
-            declared, dismissed = await inputs.users_word(user)
-            surroundings = Surroundings(
-                merchants=loaded.merchants,
-                declared=declared,
-                dismissed=dismissed,
-                overrides=loaded.overrides,
-            )
+            surroundings = await inputs.read_for_what_if(user, loaded)
             return (loaded.ledger, user.id, scenario, stored.features, surroundings)
 
         result, risks = await self._service().run(user.id, scenarios.compute_what_if, arguments)

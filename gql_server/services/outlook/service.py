@@ -46,22 +46,6 @@ def _compute(ledger: Ledger, seed: int, surroundings: Surroundings) -> Outlook:
     return compute_outlook(ledger, seed=seed, surroundings=surroundings)
 
 
-async def _read_inputs(user: User, as_of: date) -> tuple[LoadedLedger, Surroundings]:
-    loaded = await inputs.ledger(user, as_of)
-    state = await inputs.buffer(user)
-    declared, dismissed = await inputs.users_word(user)
-    return loaded, Surroundings(
-        merchants=loaded.merchants,
-        source_names=await inputs.income_source_names(user),
-        buffer_balance=state.buffer.balance,
-        buffer_target=state.plan.target,
-        monthly_paycheck=state.plan.monthly_paycheck,
-        declared=declared,
-        dismissed=dismissed,
-        overrides=loaded.overrides,
-    )
-
-
 class OutlookService:
     """The one owner of stored outlooks. Concurrent requests for the same user and inputs
     share one computation (a per-process cache of futures, safe to lose)."""
@@ -121,7 +105,7 @@ class OutlookService:
         read: list[LoadedLedger] = []
 
         async def arguments() -> tuple[Any, ...]:
-            loaded, surroundings = await _read_inputs(user, as_of)
+            loaded, surroundings = await inputs.read_all(user, as_of)
             read.append(loaded)
             return (loaded.ledger, user.id, surroundings)
 
