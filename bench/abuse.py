@@ -54,7 +54,7 @@ import httpx
 import numpy as np
 
 from bench.api_load import DASHBOARD, Server, memory_kib, settle
-from bench.common import scratch_database
+from bench.common import copy_transactions, scratch_database
 from gql_server.generator.records import GeneratedUser
 from gql_server.generator.synth import generate_user
 
@@ -151,23 +151,7 @@ async def give_ledger(url: str, email: str, count: int, days: int, seed: int) ->
             "UPDATE app_user SET opening_balance = 50000 WHERE id = $1", user_id
         )
         rows = ledger_rows(user_id, count, days, seed)
-        await connection.copy_records_to_table(
-            "ledger_transaction",
-            records=rows,
-            columns=[
-                "user_id",
-                "occurred_at",
-                "amount",
-                "direction",
-                "category",
-                "merchant",
-                "description",
-                "balance_after",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        await connection.execute("ANALYZE ledger_transaction")
+        await copy_transactions(connection, rows)
     finally:
         await connection.close()
 

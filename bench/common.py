@@ -67,6 +67,30 @@ async def generate_users(settings: Settings, users: int, password: str) -> list[
     return await User.filter(generation_job_id=job.id).order_by("id")
 
 
+# The columns of a transaction row as the benchmarks write them with COPY, in this order.
+TRANSACTION_COLUMNS = (
+    "user_id",
+    "occurred_at",
+    "amount",
+    "direction",
+    "category",
+    "merchant",
+    "description",
+    "balance_after",
+    "created_at",
+    "updated_at",
+)
+
+
+async def copy_transactions(connection: asyncpg.Connection, rows: list[tuple]) -> None:
+    """Write `rows` (TRANSACTION_COLUMNS, balances already exact) and refresh the planner's
+    statistics, as a real ledger of that size would have them."""
+    await connection.copy_records_to_table(
+        "ledger_transaction", records=rows, columns=list(TRANSACTION_COLUMNS)
+    )
+    await connection.execute("ANALYZE ledger_transaction")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -22,7 +22,7 @@ from asgi_lifespan import LifespanManager
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import scratch_database, summary, time_calls
+from bench.common import copy_transactions, scratch_database, summary, time_calls
 from gql_server.app import create_app
 from gql_server.models import Direction, User
 from gql_server.services import ledger
@@ -83,23 +83,7 @@ async def seed(url: str, count: int) -> tuple[int, datetime]:
                 when,
             )
         )
-    await conn.copy_records_to_table(
-        "ledger_transaction",
-        records=rows,
-        columns=[
-            "user_id",
-            "occurred_at",
-            "amount",
-            "direction",
-            "category",
-            "merchant",
-            "description",
-            "balance_after",
-            "created_at",
-            "updated_at",
-        ],
-    )
-    await conn.execute("ANALYZE ledger_transaction")
+    await copy_transactions(conn, rows)
     await conn.close()
     return user_id, start
 
