@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from enum import Enum
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 import strawberry
 
+from gql_server.core.forecasting import risk
 from gql_server.core.forecasting.forecast import HORIZONS
 from gql_server.graphql.context import Info, current_outlook, once_per_query
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
@@ -17,12 +18,9 @@ from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.models import User, UserForecast
 from gql_server.services import forecasts, scenarios
 
-
-@strawberry.enum
-class RiskLevel(Enum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
+# The core's enum, registered in place (see ledger.Direction): one declaration, not two.
+RiskLevel: TypeAlias = risk.RiskLevel
+strawberry.enum(risk.RiskLevel, name="RiskLevel")
 
 
 @strawberry.type

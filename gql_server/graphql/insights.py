@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
 from strawberry.scalars import JSON
 
 from gql_server import models
+from gql_server.core.insights import records
 from gql_server.graphql.context import Info, current_outlook
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services.forecasts import check_first, list_insights
 
-
-@strawberry.enum
-class Severity(Enum):
-    POSITIVE = "POSITIVE"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    CRITICAL = "CRITICAL"
+# The core's enum, registered in place (see ledger.Direction): one declaration, not two.
+Severity: TypeAlias = records.Severity
+strawberry.enum(records.Severity, name="Severity")
 
 
 @strawberry.type

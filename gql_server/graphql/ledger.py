@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from enum import Enum
 from typing import Annotated, TypeAlias
 from zoneinfo import ZoneInfo
 
@@ -29,11 +28,8 @@ Direction: TypeAlias = models.Direction
 strawberry.enum(models.Direction, name="Direction")
 
 
-@strawberry.enum
-class Interval(Enum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
+Interval: TypeAlias = cashflow_service.Interval
+strawberry.enum(cashflow_service.Interval, name="Interval")
 
 
 @strawberry.type(name="Transaction")
@@ -199,7 +195,7 @@ class LedgerQueries:
     ) -> list[CashflowPeriod]:
         user = await info.context.require_user()
         periods = await cashflow_service.cashflow(
-            user, cashflow_service.Interval(interval.value), from_, to
+            user, cashflow_service.Interval(interval), from_, to
         )
         return [
             CashflowPeriod(
