@@ -8,28 +8,8 @@ from typing import TypeAlias
 import strawberry
 
 from gql_server import models
-from gql_server.errors import Forbidden
-from gql_server.graphql.buffer import (
-    BufferType,
-    SmoothingPlan,
-    resolve_buffer,
-    resolve_smoothing_plan,
-)
+from gql_server.graphql.caller import CallerFields
 from gql_server.graphql.context import Info
-from gql_server.graphql.forecasts import (
-    BalanceQuantiles,
-    Features,
-    Forecast,
-    ScenarioInput,
-    resolve_balance_forecast,
-    resolve_features,
-    resolve_forecast,
-    resolve_forecasts,
-)
-from gql_server.graphql.income_sources import IncomeSourceType, resolve_income_sources
-from gql_server.graphql.insights import Insight, resolve_insights
-from gql_server.graphql.ledger import TransactionFilter, TransactionType, resolve_transactions
-from gql_server.graphql.pagination import Connection
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import accounts
 
@@ -40,7 +20,7 @@ strawberry.enum(models.Role, name="Role", description="What an account may do.")
 
 
 @strawberry.type(name="User")
-class UserType:
+class UserType(CallerFields):
     id: strawberry.ID
     email: str
     full_name: str
@@ -54,65 +34,10 @@ class UserType:
     role: Role
     created_at: datetime
 
-    @strawberry.field(description="Newest first; `first` is at most 100.")
-    async def transactions(
-        self,
-        info: Info,
-        first: int = 20,
-        after: str | None = None,
-        filter: TransactionFilter | None = None,
-    ) -> Connection[TransactionType]:
-        await self._require_self(info)
-        return await resolve_transactions(info, first, after, filter)
-
-    @strawberry.field
-    async def income_sources(self, info: Info) -> list[IncomeSourceType]:
-        await self._require_self(info)
-        return await resolve_income_sources(info)
-
-    @strawberry.field
-    async def features(self, info: Info) -> Features:
-        await self._require_self(info)
-        return await resolve_features(info)
-
-    @strawberry.field(description="horizonDays is 7, 30 or 60; a scenario is a what-if.")
-    async def forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> Forecast:
-        await self._require_self(info)
-        return await resolve_forecast(info, horizon_days, scenario)
-
-    @strawberry.field(description="p10, p50 and p90 of each day's closing balance.")
-    async def balance_forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> list[BalanceQuantiles]:
-        await self._require_self(info)
-        return await resolve_balance_forecast(info, horizon_days, scenario)
-
-    @strawberry.field
-    async def forecasts(self, info: Info) -> list[Forecast]:
-        await self._require_self(info)
-        return await resolve_forecasts(info)
-
-    @strawberry.field
-    async def buffer(self, info: Info) -> BufferType:
-        await self._require_self(info)
-        return await resolve_buffer(info)
-
-    @strawberry.field
-    async def smoothing_plan(self, info: Info) -> SmoothingPlan:
-        await self._require_self(info)
-        return await resolve_smoothing_plan(info)
-
-    @strawberry.field(description="Most important first.")
-    async def insights(self, info: Info, first: int = 10) -> list[Insight]:
-        await self._require_self(info)
-        return await resolve_insights(info, first)
-
-    async def _require_self(self, info: Info) -> None:
-        # A User object is only ever handed to its owner; this keeps it that way.
-        if str((await info.context.require_user()).id) != self.id:
-            raise Forbidden("only your own data is visible")
+    @property
+    def owner_id(self) -> int:
+        """Whose data the inherited fields may show (see caller.OwnData)."""
+        return int(self.id)
 
 
 def to_gql_user(user: models.User) -> UserType:

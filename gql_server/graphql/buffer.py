@@ -175,17 +175,6 @@ async def resolve_smoothing_plan(info: Info) -> SmoothingPlan:
 
 
 @strawberry.type
-class BufferQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def buffer(self, info: Info) -> BufferType:
-        return await resolve_buffer(info)
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def smoothing_plan(self, info: Info) -> SmoothingPlan:
-        return await resolve_smoothing_plan(info)
-
-
-@strawberry.type
 class BufferMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

@@ -216,36 +216,6 @@ async def resolve_features(info: Info) -> Features:
 
 
 @strawberry.type
-class ForecastQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="horizonDays is 7, 30 or 60. With a scenario: the what-if, computed now.",
-    )
-    async def forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> Forecast:
-        return await resolve_forecast(info, horizon_days, scenario)
-
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="The balance fan: p10, p50 and p90 of each day's closing balance, from the "
-        "same simulated paths as forecast(horizonDays, scenario).",
-    )
-    async def balance_forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> list[BalanceQuantiles]:
-        return await resolve_balance_forecast(info, horizon_days, scenario)
-
-    @strawberry.field(permission_classes=[IsAuthenticated], description="7, 30 and 60 days.")
-    async def forecasts(self, info: Info) -> list[Forecast]:
-        return await resolve_forecasts(info)
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def features(self, info: Info) -> Features:
-        return await resolve_features(info)
-
-
-@strawberry.type
 class ForecastMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

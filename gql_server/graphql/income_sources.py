@@ -80,13 +80,6 @@ async def resolve_income_sources(info: Info) -> list[IncomeSourceType]:
 
 
 @strawberry.type
-class IncomeSourceQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def income_sources(self, info: Info) -> list[IncomeSourceType]:
-        return await resolve_income_sources(info)
-
-
-@strawberry.type
 class IncomeSourceMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def create_income_source(self, info: Info, input: IncomeSourceInput) -> IncomeSourceType:

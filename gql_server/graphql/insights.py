@@ -11,7 +11,6 @@ from strawberry.scalars import JSON
 from gql_server import models
 from gql_server.core.insights import records
 from gql_server.graphql.context import Info, current_outlook
-from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services.forecasts import check_first, list_insights
 
 # The core's enum, registered in place (see ledger.Direction): one declaration, not two.
@@ -61,13 +60,3 @@ async def resolve_insights(info: Info, first: int) -> list[Insight]:
     await current_outlook(info)  # insights as of the current data
     rows = await list_insights(user, first)
     return [to_gql_insight(row) for row in rows]
-
-
-@strawberry.type
-class InsightQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Most important first; recomputed when the data behind them changes.",
-    )
-    async def insights(self, info: Info, first: int = 10) -> list[Insight]:
-        return await resolve_insights(info, first)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated, TypeAlias
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -159,21 +159,27 @@ async def resolve_transactions(
     )
 
 
+async def resolve_cashflow(
+    info: Info, interval: Interval, from_: date | None, to: date | None
+) -> list[CashflowPeriod]:
+    user = await info.context.require_user()
+    periods = await cashflow_service.cashflow(user, cashflow_service.Interval(interval), from_, to)
+    return [
+        CashflowPeriod(
+            start=p.start,
+            end=p.end,
+            income=p.income,
+            expenses=p.expenses,
+            net=p.net,
+            essential_expenses=p.essential_expenses,
+            transaction_count=p.transaction_count,
+        )
+        for p in periods
+    ]
+
+
 @strawberry.type
 class LedgerQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="The caller's transactions, newest first; `first` is at most 100.",
-    )
-    async def transactions(
-        self,
-        info: Info,
-        first: int = 20,
-        after: str | None = None,
-        filter: TransactionFilter | None = None,
-    ) -> Connection[TransactionType]:
-        return await resolve_transactions(info, first, after, filter)
-
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="Null unless it is the caller's."
     )
@@ -184,31 +190,6 @@ class LedgerQueries:
         except NotFound:
             return None
         return to_gql_transaction(row, ZoneInfo(user.timezone)) if row else None
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def cashflow(
-        self,
-        info: Info,
-        interval: Interval = Interval.MONTH,
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
-    ) -> list[CashflowPeriod]:
-        user = await info.context.require_user()
-        periods = await cashflow_service.cashflow(
-            user, cashflow_service.Interval(interval), from_, to
-        )
-        return [
-            CashflowPeriod(
-                start=p.start,
-                end=p.end,
-                income=p.income,
-                expenses=p.expenses,
-                net=p.net,
-                essential_expenses=p.essential_expenses,
-                transaction_count=p.transaction_count,
-            )
-            for p in periods
-        ]
 
 
 @strawberry.type

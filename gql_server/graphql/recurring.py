@@ -139,21 +139,6 @@ async def resolve_recurring_items(
 
 
 @strawberry.type
-class RecurringQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Recurring income and expenses by next date: detected and declared.",
-    )
-    async def recurring_items(
-        self,
-        info: Info,
-        status: RecurringStatus | None = None,
-        direction: Direction | None = None,
-    ) -> list[RecurringItemType]:
-        return await resolve_recurring_items(info, status, direction)
-
-
-@strawberry.type
 class RecurringMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
