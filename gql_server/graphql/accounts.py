@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 import strawberry
+from strawberry import relay
 
 from gql_server import models
 from gql_server.graphql.caller import CallerFields
@@ -20,8 +21,8 @@ strawberry.enum(models.Role, name="Role", description="What an account may do.")
 
 
 @strawberry.type(name="User")
-class UserType(CallerFields):
-    id: strawberry.ID
+class UserType(CallerFields, relay.Node):
+    id: relay.NodeID[int]
     email: str
     full_name: str
     city: str | None
@@ -37,12 +38,17 @@ class UserType(CallerFields):
     @property
     def owner_id(self) -> int:
         """Whose data the inherited fields may show (see caller.OwnData)."""
-        return int(self.id)
+        return self.id
+
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[UserType | None]:
+        user = await info.context.require_user()
+        return [to_gql_user(user) if i == str(user.id) else None for i in node_ids]
 
 
 def to_gql_user(user: models.User) -> UserType:
     return UserType(
-        id=strawberry.ID(str(user.id)),
+        id=user.id,
         email=user.email,
         full_name=user.full_name,
         city=user.city,

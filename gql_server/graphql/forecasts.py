@@ -13,6 +13,7 @@ import strawberry
 from gql_server.core.forecasting import risk
 from gql_server.core.forecasting.forecast import HORIZONS
 from gql_server.graphql.context import Info, current_outlook, once_per_query
+from gql_server.graphql.ids import local_id
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.models import User, UserForecast
@@ -113,7 +114,9 @@ def _form(scenario: ScenarioInput | None) -> scenarios.ScenarioForm | None:
     if scenario is None:
         return None
     return scenarios.ScenarioForm(
-        drop_income_sources=[str(i) for i in scenario.drop_income_sources or []],
+        drop_income_sources=[
+            local_id(i, "IncomeSource") for i in scenario.drop_income_sources or []
+        ],
         income_change_percent=scenario.income_change_percent,
         extra_monthly_expense=scenario.extra_monthly_expense,
         one_off_expenses=[

@@ -6,11 +6,13 @@ from datetime import date, datetime
 from typing import TypeAlias
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql_server import models
 from gql_server.core.insights import records
 from gql_server.graphql.context import Info, current_outlook
+from gql_server.services import lookup
 from gql_server.services.forecasts import check_first, list_insights
 
 # The core's enum, registered in place (see ledger.Direction): one declaration, not two.
@@ -25,8 +27,8 @@ class InsightPeriod:
 
 
 @strawberry.type
-class Insight:
-    id: strawberry.ID
+class Insight(relay.Node):
+    id: relay.NodeID[int]
     kind: str = strawberry.field(description="income_trend, seasonality, upcoming_shortfall...")
     severity: Severity
     title: str
@@ -34,6 +36,12 @@ class Insight:
     metrics: JSON = strawberry.field(description="The numbers the statement rests on.")
     period: InsightPeriod | None = strawberry.field(description="The time it speaks of.")
     created_at: datetime
+
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[Insight | None]:
+        user = await info.context.require_user()
+        rows = await lookup.owned(models.Insight, user, node_ids)
+        return [to_gql_insight(row) if row else None for row in rows]
 
 
 def to_gql_insight(row: models.Insight) -> Insight:
@@ -43,7 +51,7 @@ def to_gql_insight(row: models.Insight) -> Insight:
         else None
     )
     return Insight(
-        id=strawberry.ID(str(row.id)),
+        id=row.id,
         kind=row.kind,
         severity=Severity(row.severity),
         title=row.title,

@@ -32,13 +32,14 @@ from gql_server.graphql.generation import (
 )
 from gql_server.graphql.income_sources import IncomeSourceMutations
 from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
+from gql_server.graphql.nodes import NodeQueries
 from gql_server.graphql.recurring import RecurringMutations
 from gql_server.graphql.scalars import DECIMAL
 from gql_server.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, CallerFields, LedgerQueries, GenerationQueries):
+class Query(AccountQueries, CallerFields, LedgerQueries, GenerationQueries, NodeQueries):
     """The caller's data (CallerFields) is the same set of fields as on `me`."""
 
 
