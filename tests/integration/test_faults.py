@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD
+from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD, row_id
 from tests.factories import assert_balances_exact, give_generated_history
 from tests.live_server import Server
 
@@ -40,7 +40,7 @@ def _register(server: Server, email: str = "ravi@example.in") -> tuple[str, int]
         REGISTER, {"i": {"email": email, "password": STRONG_PASSWORD, "fullName": "Ravi"}}
     )
     payload = body["data"]["register"]
-    return payload["accessToken"], int(payload["user"]["id"])
+    return payload["accessToken"], row_id(payload["user"]["id"])
 
 
 def _code(body: dict) -> str | None:
