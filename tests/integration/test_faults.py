@@ -116,13 +116,13 @@ async def test_sigterm_while_a_job_writes_fails_it_with_a_reason_and_no_half_use
         stopped_in = time.monotonic() - started
 
         job = await admin.fetchrow(
-            "SELECT status, error, users_done FROM generation_job WHERE id = $1", int(job_id)
+            "SELECT status, error, users_done FROM generation_job WHERE id = $1", row_id(job_id)
         )
         assert job is not None
         users = await admin.fetch(
             "SELECT u.id, COUNT(t.id) AS n FROM app_user u LEFT JOIN ledger_transaction t "
             "ON t.user_id = u.id WHERE u.generation_job_id = $1 GROUP BY u.id",
-            int(job_id),
+            row_id(job_id),
         )
     finally:
         await admin.close()

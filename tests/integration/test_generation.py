@@ -162,7 +162,7 @@ async def test_cancel_stops_between_users_and_leaves_no_half_written_user(api: A
     await api.register_admin()
     started = (await api.post(START, {"i": _input(users=300, days=365)}))["data"]
     job_id = started["generateDataset"]["id"]
-    while (await GenerationJob.get(id=int(job_id))).users_done < 4:
+    while (await GenerationJob.get(id=row_id(job_id))).users_done < 4:
         await asyncio.sleep(0.02)
 
     cancelled = (await api.post(CANCEL, {"id": job_id}))["data"]["cancelGenerationJob"]
@@ -171,7 +171,7 @@ async def test_cancel_stops_between_users_and_leaves_no_half_written_user(api: A
     assert cancelled["cancelRequested"] is True
     assert job["status"] == "CANCELLED"
     assert 4 <= job["usersDone"] < 300
-    users = await User.filter(generation_job_id=int(job_id))
+    users = await User.filter(generation_job_id=row_id(job_id))
     assert len(users) == job["usersDone"]
     assert (
         await Transaction.filter(user_id__in=[u.id for u in users]).count()
