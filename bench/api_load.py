@@ -7,7 +7,7 @@ a plain Starlette + raw asyncpg app serving the same reads (bench/raw_dashboard.
 Setup (not timed): a scratch PostgreSQL database gets --users generated users (720 days, seed
 42, one shared password; 1,000 users are about 1.5M transactions), then every user's buffer and
 outlook (features, forecasts, risks, insights) is computed as the generation job does it
-(`Outlooks.refresh_many` over a pool of 2 processes), so the load measures serving, not
+(`OutlookService.refresh_many` over a pool of 2 processes), so the load measures serving, not
 first-time fitting. Two servers start as their own processes on loopback, both with --workers:
 `python -m gql_server serve` (APP_ENV=production, a random 64-character JWT_SECRET, the default
 DB_POOL_SIZE of 10; LOGIN_ATTEMPTS_PER_ADDRESS is raised because every virtual client comes from
@@ -97,7 +97,7 @@ from bench.common import free_port, generate_users, scratch_database
 from gql_server import db
 from gql_server.models import User
 from gql_server.services.forecast_pool import ForecastPool, local_executor
-from gql_server.services.forecasts import Outlooks
+from gql_server.services.outlook import OutlookService
 from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.settings import Settings
 
@@ -307,7 +307,7 @@ async def seed(url: str, users: int) -> list[str]:
         pool = ForecastPool(lambda: local_executor("process", 2), max_in_flight=8, timeout_s=300)
         try:
             started = time.perf_counter()
-            done = await Outlooks(pool).refresh_many(
+            done = await OutlookService(pool).refresh_many(
                 [u.id for u in generated], first=seed_buffer_from_history
             )
             warmed = time.perf_counter() - started

@@ -30,8 +30,8 @@ from gql_server.app import create_app
 from gql_server.core.outlook import compute_outlook
 from gql_server.core.series import Ledger, local_days
 from gql_server.generator.synth import PATTERNS
-from gql_server.models import User, UserForecast
-from gql_server.services.forecasts import load_ledger
+from gql_server.models import StoredOutlook, User
+from gql_server.services.outlook import load_ledger
 from gql_server.services.validation import local_today
 from gql_server.settings import Settings
 
@@ -90,12 +90,12 @@ async def measure(args: argparse.Namespace) -> None:
         app = create_app(settings)
         async with LifespanManager(app) as manager:
             users = await seed_users(settings, args.users)
-            outlooks = app.state.resources.outlooks
+            outlooks = app.state.resources.outlook
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://b") as client:
                 cold, cached = await latencies(client, users[: args.cold])
             # warm the pool's processes so the batch measures fitting, not start-up
-            await outlooks.get(users[-1], refresh=True)
+            await outlooks.current(users[-1], refresh=True)
             started = time.perf_counter()
             await outlooks.refresh_many([u.id for u in users])
             batch = time.perf_counter() - started
@@ -143,7 +143,7 @@ async def honest_accuracy(outlooks, users: list[User]) -> dict[str, list]:
 
 async def risk_table(users: list[User]) -> dict[str, Counter]:
     table: dict[str, Counter] = defaultdict(Counter)
-    for stored in await UserForecast.filter(user_id__in=[u.id for u in users]):
+    for stored in await StoredOutlook.filter(user_id__in=[u.id for u in users]):
         pattern = next(u.income_pattern or "(none)" for u in users if u.id == stored.user_id)
         thirty = next(h for h in stored.horizons if h["horizon_days"] == 30)
         table[pattern][thirty["risk_level"]] += 1

@@ -46,9 +46,9 @@ def _outlooks(settings: Settings):
     """The forecast stack, imported only for the whole run: it is heavy, and its memory would
     be charged to the rows-only scenarios."""
     from gql_server.services.forecast_pool import ForecastPool, local_executor
-    from gql_server.services.forecasts import Outlooks
+    from gql_server.services.outlook import OutlookService
 
-    return Outlooks(
+    return OutlookService(
         ForecastPool(
             lambda: local_executor("process", settings.forecast_pool_size),
             max_in_flight=settings.forecast_max_in_flight,
@@ -69,7 +69,7 @@ async def run_job(users: int, workers: str, whole: bool = False) -> dict:
             job = await generation.create_job(request, settings, requested_by=None)
             executor = generation.make_executor(settings, users)
             started = time.perf_counter()
-            job = await generation.run_job(job.id, settings, executor, outlooks=outlooks)
+            job = await generation.run_job(job.id, settings, executor, outlook=outlooks)
             seconds = time.perf_counter() - started
             executor.shutdown()
         finally:

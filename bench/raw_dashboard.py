@@ -25,14 +25,14 @@ ISO format, times in the user's zone) as the GraphQL query in bench/api_load.py 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -45,8 +45,9 @@ from strawberry.relay.utils import to_base64
 
 from gql_server.core.smoothing.months import MonthFlow
 from gql_server.core.smoothing.plan import SmoothingPlan, smoothing_plan
+from gql_server.models import User
 from gql_server.services import cashflow, cursors
-from gql_server.services import forecasts as forecast_service
+from gql_server.services.outlook import inputs as outlook_inputs
 from gql_server.services.smoothing import HISTORY_MONTHS
 from gql_server.services.validation import local_today
 
@@ -78,7 +79,7 @@ SELECT id, occurred_at, amount, direction, category, merchant, description, bala
  ORDER BY occurred_at DESC, id DESC LIMIT {limit}
 """
 # The same SQL the services run by hand, so the two sides read alike.
-FINGERPRINT = forecast_service._FINGERPRINT
+FINGERPRINT = outlook_inputs.fingerprint_sql(sqlite=False)
 CASHFLOW = cashflow._POSTGRES
 HORIZON_MONEY = (
     "expected_inflow",
@@ -150,18 +151,23 @@ def _me(user: asyncpg.Record) -> dict[str, Any]:
     }
 
 
+def _owner(user: asyncpg.Record) -> User:
+    """What the fingerprint reads of the user's own row, as the service has it."""
+    return cast(
+        User, SimpleNamespace(opening_balance=user["opening_balance"], timezone=user["timezone"])
+    )
+
+
 async def _forecasts(
     connection: asyncpg.Connection, user: asyncpg.Record, today: date
 ) -> list[dict[str, Any]]:
     """The stored outlook's horizons, after the same freshness check the service makes."""
     row = await connection.fetchrow(FINGERPRINT, user["id"])
     assert row is not None  # an aggregate without GROUP BY always has its one row
-    raw = (
-        f"{forecast_service.MODEL_VERSION}|{today}|{user['opening_balance']}|{user['timezone']}|"
-        f"{row['n']}|{row['last_id']}|{row['last_change']}|{row['buffer']}|{row['recurring']}"
-    )
     stored = await connection.fetchrow(STORED_FORECAST, user["id"])
-    if stored is None or stored["fingerprint"] != hashlib.sha256(raw.encode()).hexdigest():
+    if stored is None or stored["fingerprint"] != outlook_inputs.digest(
+        _owner(user), dict(row), today
+    ):
         raise Refused(409, "the stored outlook is stale (the raw app cannot refit)")
     return [
         {

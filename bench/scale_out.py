@@ -29,7 +29,7 @@ from bench.common import free_port, generate_users, scratch_database
 from gql_server import db
 from gql_server.models import User
 from gql_server.services.forecast_pool import ForecastPool, dask_executor, local_executor
-from gql_server.services.forecasts import Outlooks
+from gql_server.services.outlook import OutlookService
 from gql_server.settings import Settings
 
 PASSWORD = "Bench-scale-out-users-2026"  # noqa: S105 - throwaway users
@@ -40,8 +40,8 @@ console = Console()
 
 
 async def batch_rate(users: list[User], pool: ForecastPool) -> float:
-    outlooks = Outlooks(pool)
-    await outlooks.get(users[0], refresh=True)  # start the workers before the clock
+    outlooks = OutlookService(pool)
+    await outlooks.current(users[0], refresh=True)  # start the workers before the clock
     started = time.perf_counter()
     await outlooks.refresh_many([u.id for u in users])
     return len(users) / (time.perf_counter() - started)

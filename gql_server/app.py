@@ -25,8 +25,8 @@ from gql_server.request_ids import RequestIdMiddleware
 from gql_server.resources import Resources
 from gql_server.security_headers import SecurityHeadersMiddleware
 from gql_server.services.forecast_pool import ForecastPool, executor_factory
-from gql_server.services.forecasts import Outlooks
 from gql_server.services.generation import JobRunner
+from gql_server.services.outlook import OutlookService
 from gql_server.settings import Settings, load_settings
 
 logger = logging.getLogger("gql_server")
@@ -37,7 +37,7 @@ async def healthz(request: Request) -> JSONResponse:
     executor is down (the ledger, buffer and accounts still do)."""
     database = "up" if await db.database_is_reachable() else "down"
     resources: Resources = request.app.state.resources
-    executor = await resources.outlooks.pool.health()
+    executor = await resources.outlook.pool.health()
     if database == "down":
         status, code = "unavailable", 503
     else:
@@ -54,8 +54,8 @@ def build_resources(
         max_in_flight=settings.forecast_max_in_flight,
         timeout_s=settings.forecast_timeout_s,
     )
-    outlooks = Outlooks(pool, settings.forecast_jobs_per_user)
-    return Resources(outlooks=outlooks, job_runner=JobRunner(settings, outlooks))
+    outlook = OutlookService(pool, settings.forecast_jobs_per_user)
+    return Resources(outlook=outlook, job_runner=JobRunner(settings, outlook))
 
 
 def _trusted_proxies(settings: Settings) -> list[Middleware]:
@@ -87,8 +87,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 sweeper.cancel()
                 await resources.job_runner.shutdown()
-                resources.outlooks.pool.shutdown()
-                await resources.outlooks.leases.drain()
+                resources.outlook.pool.shutdown()
+                await resources.outlook.leases.drain()
 
     graphql_view = GraphQLView(create_schema(settings), settings, resources)
     app = Starlette(

@@ -16,7 +16,7 @@ from gql_server.generator.synth import PATTERNS, REFERENCE
 from gql_server.models import GenerationJob, JobStatus
 from gql_server.services import dataset_stats, generation
 from gql_server.services.forecast_pool import ForecastPool, executor_factory
-from gql_server.services.forecasts import Outlooks
+from gql_server.services.outlook import OutlookService
 from gql_server.settings import Settings
 
 console = Console()
@@ -58,7 +58,11 @@ async def run_generation(settings: Settings, options: dict[str, Any]) -> None:
         executor = generation.make_executor(settings, job.users_requested)
         try:
             job = await generation.run_job(
-                job.id, settings, executor, show, Outlooks(pool, settings.forecast_jobs_per_user)
+                job.id,
+                settings,
+                executor,
+                show,
+                OutlookService(pool, settings.forecast_jobs_per_user),
             )
         finally:
             executor.shutdown(cancel_futures=True)

@@ -263,7 +263,7 @@ class GenerationJob(Model):
         indexes = (("status", "heartbeat_at"),)
 
 
-class UserForecast(Model):
+class StoredOutlook(Model):
     """The latest outlook of a user (features, forecasts of every horizon, risks), kept until
     the ledger it was computed from changes (compared by fingerprint)."""
 

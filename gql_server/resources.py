@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gql_server.services.forecasts import Outlooks
 from gql_server.services.generation import JobRunner
+from gql_server.services.outlook import OutlookService
 
 
 @dataclass
 class Resources:
-    outlooks: Outlooks
+    outlook: OutlookService
     job_runner: JobRunner

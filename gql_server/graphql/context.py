@@ -16,11 +16,11 @@ from strawberry.types import Info as StrawberryInfo
 
 from gql_server.auth import tokens
 from gql_server.errors import ApiError, Forbidden, Unauthenticated
-from gql_server.graphql.loaders import Loaders, income_source_loader
-from gql_server.models import Role, User, UserForecast
+from gql_server.graphql.loaders import Loaders, income_source_loader, outlook_loader
+from gql_server.models import Role, User
 from gql_server.resources import Resources
 from gql_server.services import accounts
-from gql_server.services.forecasts import Outlooks
+from gql_server.services.outlook import OutlookReader, OutlookService
 from gql_server.settings import Settings
 
 
@@ -37,7 +37,10 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(income_source=income_source_loader(self.require_user))
+        self.loaders = Loaders(
+            income_source=income_source_loader(self.require_user),
+            outlook=outlook_loader(lambda: self.outlook_service, self.require_user),
+        )
 
     @property
     def client_address(self) -> str:
@@ -80,11 +83,12 @@ class Context:
         (each is shielded from any one field's cancellation, so they stop only here)."""
         for future in self._shared.values():
             future.cancel()
+        self.loaders.outlook.cancel()
 
     @property
-    def outlooks(self) -> Outlooks:
+    def outlook_service(self) -> OutlookService:
         assert self.resources is not None, "the app's lifespan provides the resources"
-        return self.resources.outlooks
+        return self.resources.outlook
 
     async def require_admin(self) -> User:
         user = await self.require_user()
@@ -98,8 +102,8 @@ T = TypeVar("T")
 
 
 async def once_per_query(info: Info, key: str, make: Callable[[], Awaitable[T]]) -> T:
-    """`make()` once for all the fields of a query that ask (a dashboard reads the outlook for
-    its forecasts, features and insights, the buffer's state for the buffer and the plan).
+    """`make()` once for all the fields of a query that ask (the buffer's state for the
+    buffer and the plan).
     In a mutation every call reads afresh: a field may follow a write in the same document."""
     if info.operation.operation is not OperationType.QUERY:
         return await make()
@@ -109,7 +113,11 @@ async def once_per_query(info: Info, key: str, make: Callable[[], Awaitable[T]])
     return await asyncio.shield(shared[key])
 
 
-async def current_outlook(info: Info) -> UserForecast:
-    """The caller's stored outlook, fresh for their data, read once per query."""
-    user = await info.context.require_user()
-    return await once_per_query(info, "outlook", lambda: info.context.outlooks.get(user))
+def outlook(info: Info) -> OutlookReader:
+    """The caller's outlook for this field: in a query, the request's loader, one read for
+    all the fields that ask (a dashboard reads it for its forecasts, features and insights);
+    in a mutation a reader of its own, afresh (a field may follow a write)."""
+    if info.operation.operation is OperationType.QUERY:
+        return info.context.loaders.outlook
+    context = info.context
+    return OutlookReader(lambda: context.outlook_service, context.require_user, shared=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeAlias
@@ -12,12 +11,13 @@ import strawberry
 
 from gql_server.core.forecasting import risk
 from gql_server.core.forecasting.forecast import HORIZONS
-from gql_server.graphql.context import Info, current_outlook, once_per_query
+from gql_server.graphql.context import Info, outlook
 from gql_server.graphql.ids import local_id
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
 from gql_server.graphql.permissions import IsAuthenticated
-from gql_server.models import User, UserForecast
-from gql_server.services import forecasts, scenarios
+from gql_server.services import scenarios
+from gql_server.services.outlook import ForecastView
+from gql_server.services.outlook.reader import excluded_transactions
 
 # The core's enum, registered in place (see ledger.Direction): one declaration, not two.
 RiskLevel: TypeAlias = risk.RiskLevel
@@ -61,7 +61,7 @@ class Forecast:
     )
     async def kept_out_of_baseline(self, info: Info) -> list[TransactionType]:
         user = await info.context.require_user()
-        rows = await forecasts.excluded_transactions(user, self.excluded_ids)
+        rows = await excluded_transactions(user, self.excluded_ids)
         zone = ZoneInfo(user.timezone)
         return [to_gql_transaction(row, zone) for row in rows]
 
@@ -126,13 +126,11 @@ def _form(scenario: ScenarioInput | None) -> scenarios.ScenarioForm | None:
     )
 
 
-def to_gql_forecast(
-    outcome: scenarios.ScenarioOutcome, generated_at: datetime | None = None
-) -> Forecast:
-    view = outcome.view
+def to_gql_forecast(forecast: ForecastView) -> Forecast:
+    view = forecast.horizon
     return Forecast(
         horizon_days=view.horizon_days,
-        as_of=outcome.as_of,
+        as_of=forecast.as_of,
         expected_inflow=view.expected_inflow,
         expected_outflow=view.expected_outflow,
         expected_net=view.expected_net,
@@ -144,78 +142,45 @@ def to_gql_forecast(
         shortfall_probability=view.shortfall_probability,
         risk_level=RiskLevel(view.risk_level),
         risk_score=view.risk_score,
-        model=outcome.model,
-        low_confidence=outcome.low_confidence,
-        backtest_mase=outcome.backtest_mase,
-        interval_coverage=outcome.interval_coverage,
-        generated_at=generated_at or datetime.now(UTC),
-        excluded_ids=outcome.excluded_ids,
-    )
-
-
-def stored_forecast(stored: UserForecast, horizon_days: int) -> Forecast:
-    return to_gql_forecast(scenarios.stored_outcome(stored, horizon_days), stored.generated_at)
-
-
-async def what_if(
-    info: Info, horizon_days: int, scenario: ScenarioInput | None
-) -> scenarios.ScenarioOutcome:
-    """The forecast under a scenario, computed once per query for each horizon and scenario
-    however many fields ask (forecast and balanceForecast of one what-if share one fit), from
-    a ledger read once per query however many what-ifs it has."""
-    user = await info.context.require_user()
-    form = _form(scenario)
-
-    def load(owner: User, as_of: date) -> Awaitable[forecasts.LoadedLedger]:
-        return once_per_query(
-            info, f"ledger:{owner.id}:{as_of}", lambda: forecasts.load_ledger_rows(owner, as_of)
-        )
-
-    return await once_per_query(
-        info,
-        f"what-if:{horizon_days}:{form!r}",
-        lambda: scenarios.forecast_under(info.context.outlooks, user, horizon_days, form, load),
+        model=forecast.model,
+        low_confidence=forecast.low_confidence,
+        backtest_mase=forecast.backtest_mase,
+        interval_coverage=forecast.interval_coverage,
+        generated_at=forecast.generated_at or datetime.now(UTC),
+        excluded_ids=forecast.excluded_ids,
     )
 
 
 async def resolve_forecast(
     info: Info, horizon_days: int, scenario: ScenarioInput | None = None
 ) -> Forecast:
-    if scenario is None:
-        forecasts.check_horizon(horizon_days)
-        return stored_forecast(await current_outlook(info), horizon_days)
-    return to_gql_forecast(await what_if(info, horizon_days, scenario))
+    return to_gql_forecast(await outlook(info).forecast(horizon_days, _form(scenario)))
 
 
 async def resolve_balance_forecast(
     info: Info, horizon_days: int, scenario: ScenarioInput | None = None
 ) -> list[BalanceQuantiles]:
-    outcome = await what_if(info, horizon_days, scenario)
-    first = outcome.as_of + timedelta(days=1)
+    forecast = await outlook(info).forecast(horizon_days, _form(scenario))
+    first = forecast.as_of + timedelta(days=1)
     return [
         BalanceQuantiles(
             date=first + timedelta(days=k), p10=Decimal(p10), p50=Decimal(p50), p90=Decimal(p90)
         )
-        for k, (p10, p50, p90) in enumerate(outcome.view.balance_quantiles)
+        for k, (p10, p50, p90) in enumerate(forecast.horizon.balance_quantiles)
     ]
 
 
 async def resolve_forecasts(info: Info, refresh: bool = False) -> list[Forecast]:
-    user = await info.context.require_user()
-    stored = (
-        await info.context.outlooks.get(user, refresh=True)
-        if refresh
-        else await current_outlook(info)
-    )
-    return [stored_forecast(stored, h) for h in HORIZONS]
+    reader = outlook(info)
+    stored = await reader.refreshed() if refresh else await reader.current()
+    return [to_gql_forecast(ForecastView.stored(stored, h)) for h in HORIZONS]
 
 
 async def resolve_features(info: Info) -> Features:
-    stored = await current_outlook(info)
-    values = [
-        Feature(name=n, value=v, description=d) for n, v, d in forecasts.feature_values(stored)
-    ]
-    return Features(as_of=stored.as_of, values=values)
+    as_of, values = await outlook(info).features()
+    return Features(
+        as_of=as_of, values=[Feature(name=n, value=v, description=d) for n, v, d in values]
+    )
 
 
 @strawberry.type

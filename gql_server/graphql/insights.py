@@ -11,9 +11,8 @@ from strawberry.scalars import JSON
 
 from gql_server import models
 from gql_server.core.insights import records
-from gql_server.graphql.context import Info, current_outlook
+from gql_server.graphql.context import Info, outlook
 from gql_server.services import lookup
-from gql_server.services.forecasts import check_first, list_insights
 
 # The core's enum, registered in place (see ledger.Direction): one declaration, not two.
 Severity: TypeAlias = records.Severity
@@ -63,8 +62,5 @@ def to_gql_insight(row: models.Insight) -> Insight:
 
 
 async def resolve_insights(info: Info, first: int) -> list[Insight]:
-    user = await info.context.require_user()
-    check_first(first)
-    await current_outlook(info)  # insights as of the current data
-    rows = await list_insights(user, first)
+    rows = await outlook(info).insights(first)
     return [to_gql_insight(row) for row in rows]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from strawberry.dataloader import DataLoader
 
 from gql_server.models import IncomeSource, User
+from gql_server.services.outlook import OutlookReader, OutlookService
 
 
 def income_source_loader(
@@ -22,6 +23,14 @@ def income_source_loader(
     return DataLoader(load_fn=load)
 
 
+def outlook_loader(
+    service: Callable[[], OutlookService], current_user: Callable[[], Awaitable[User]]
+) -> OutlookReader:
+    """The caller's outlook, read once for the request however many fields ask."""
+    return OutlookReader(service, current_user, shared=True)
+
+
 @dataclass(frozen=True)
 class Loaders:
     income_source: DataLoader[int, IncomeSource | None]
+    outlook: OutlookReader

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from gql_server import models
-from gql_server.graphql.context import Info, current_outlook
+from gql_server.graphql.context import Info, outlook
 from gql_server.graphql.ids import local_id
 from gql_server.graphql.income_sources import (
     IncomeSourceType,
@@ -137,9 +137,7 @@ async def resolve_recurring_items(
     direction: models.Direction | None = None,
 ) -> list[RecurringItemType]:
     user = await info.context.require_user()
-    await current_outlook(info)  # detections as of the current ledger
-    rows = await recurring_items.list_items(
-        user,
+    rows = await outlook(info).recurring_items(
         models.RecurringStatus(status) if status else None,
         models.Direction(direction) if direction else None,
     )

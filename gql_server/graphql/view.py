@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import orjson
@@ -13,7 +13,7 @@ from cross_web import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -75,6 +75,14 @@ class WebSocketAdapter(ASGIWebSocketAdapter):
                 yield message
             elif not ignore_parsing_errors:
                 raise NonJsonMessageReceived
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        # An operation may finish just after the connection was closed (a second
+        # connection_init closes it with 4429): Starlette then refuses the send with a
+        # RuntimeError that Strawberry logs as a crash. No one is left to read it; drop it.
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        await super().send_json(message)
 
 
 class GraphQLView(GraphQL[Context, None]):

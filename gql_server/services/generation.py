@@ -33,7 +33,7 @@ from gql_server.worker_processes import process_pool
 if TYPE_CHECKING:
     # Only for types: the forecasting stack is heavy, and this module is imported by the
     # generator's worker processes' parent, whose main module they re-import when spawned.
-    from gql_server.services.forecasts import Outlooks
+    from gql_server.services.outlook import OutlookService
 
 logger = logging.getLogger("gql_server.generation")
 
@@ -189,7 +189,7 @@ async def run_job(
     settings: Settings,
     executor: Executor,
     on_progress: ProgressCallback | None = None,
-    outlooks: Outlooks | None = None,
+    outlook: OutlookService | None = None,
 ) -> GenerationJob:
     """Claim the job and write it chunk by chunk (each chunk commits whole, or not at all);
     then compute each generated user's outlook, as a real user would see it."""
@@ -203,7 +203,7 @@ async def run_job(
     try:
         job = await get_job(job_id)
         completed = await _write_all_chunks(job, settings, executor, on_progress) and (
-            outlooks is None or await _compute_outlooks(job, outlooks, on_progress)
+            outlook is None or await _compute_outlooks(job, outlook, on_progress)
         )
         if completed:
             await _finish(job_id, JobStatus.SUCCEEDED, None)
@@ -279,7 +279,7 @@ async def _write_all_chunks(
 
 
 async def _compute_outlooks(
-    job: GenerationJob, outlooks: Outlooks, on_progress: ProgressCallback | None
+    job: GenerationJob, outlook: OutlookService, on_progress: ProgressCallback | None
 ) -> bool:
     """What every generated user sees: a buffer seeded by replaying their history under the
     smoothing rule, then features, forecasts and risks. False when cancelled."""
@@ -296,7 +296,7 @@ async def _compute_outlooks(
     async def stop() -> bool:
         return await _cancelled(job.id)
 
-    done = await outlooks.refresh_many(
+    done = await outlook.refresh_many(
         list(user_ids), progress, stop, first=seed_buffer_from_history
     )
     # Stopping early only happens on a cancel request.
@@ -354,9 +354,9 @@ class JobRunner:
     """Runs jobs started through this process as background tasks. The tasks are handles,
     not state: the job rows say what is running, and any process can read or cancel them."""
 
-    def __init__(self, settings: Settings, outlooks: Outlooks | None = None) -> None:
+    def __init__(self, settings: Settings, outlook: OutlookService | None = None) -> None:
         self.settings = settings
-        self.outlooks = outlooks
+        self.outlook = outlook
         self._tasks: set[asyncio.Task[GenerationJob]] = set()
 
     def launch(self, job: GenerationJob) -> None:
@@ -367,7 +367,7 @@ class JobRunner:
     async def _run(self, job: GenerationJob) -> GenerationJob:
         executor = make_executor(self.settings, job.users_requested)
         try:
-            return await run_job(job.id, self.settings, executor, outlooks=self.outlooks)
+            return await run_job(job.id, self.settings, executor, outlook=self.outlook)
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
 

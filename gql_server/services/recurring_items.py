@@ -234,7 +234,8 @@ async def store_detected(
 async def list_items(
     user: User, status: RecurringStatus | None = None, direction: Direction | None = None
 ) -> list[RecurringItem]:
-    """The caller's items by next date (the outlook must be fresh: the caller makes sure)."""
+    """The caller's items by next date, detections as stored (`OutlookReader.recurring_items`
+    makes them fresh first)."""
     query = RecurringItem.filter(user_id=user.id)
     if status is not None:
         query = query.filter(status=status)

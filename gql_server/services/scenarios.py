@@ -1,14 +1,12 @@
-"""What-if forecasts: checked against the caller's data, computed in the forecast pool from the
-same plan and seed as the stored outlook, and never stored."""
+"""What-if scenarios: checked against the caller's data, computed in the forecast pool from the
+same plan and seed as the stored outlook (`outlook.reader`), and never stored."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from gql_server.core.forecasting.forecast import ForecastResult
 from gql_server.core.forecasting.risk import RiskAssessment
@@ -16,18 +14,8 @@ from gql_server.core.forecasting.scenarios import MAX_CHANGE_PCT, MIN_CHANGE_PCT
 from gql_server.core.outlook import Surroundings, compute_scenario
 from gql_server.core.series import Ledger
 from gql_server.errors import BadUserInput, NotFound
-from gql_server.models import IncomeSource, User, UserForecast
-from gql_server.services import recurring_items, validation
-from gql_server.services.forecasts import (
-    HorizonView,
-    LoadedLedger,
-    Outlooks,
-    check_horizon,
-    horizon_view,
-    load_ledger_rows,
-    stored_horizons,
-    view_of,
-)
+from gql_server.models import IncomeSource, User
+from gql_server.services import validation
 from gql_server.services.validation import object_id
 
 MAX_LIST = 50
@@ -55,17 +43,6 @@ class ScenarioForm:
             and self.extra_monthly_expense is None
             and not self.one_off_expenses
         )
-
-
-@dataclass(frozen=True)
-class ScenarioOutcome:
-    as_of: date
-    view: HorizonView
-    model: str
-    low_confidence: bool
-    backtest_mase: float | None
-    interval_coverage: float | None
-    excluded_ids: list[int]  # transactions kept out of the baseline (as stored)
 
 
 async def check_scenario(
@@ -115,7 +92,7 @@ async def check_scenario(
     )
 
 
-def _scenario(
+def compute_what_if(
     ledger: Ledger,
     seed: int,
     scenario: Scenario,
@@ -125,61 +102,4 @@ def _scenario(
     """Runs in a pool worker."""
     return compute_scenario(
         ledger, seed=seed, scenario=scenario, features=features, surroundings=surroundings
-    )
-
-
-def stored_outcome(stored: UserForecast, horizon_days: int) -> ScenarioOutcome:
-    return ScenarioOutcome(
-        as_of=stored.as_of,
-        view=horizon_view(stored, horizon_days),
-        model=stored.model,
-        low_confidence=stored.low_confidence,
-        backtest_mase=stored.backtest_mase,
-        interval_coverage=stored.interval_coverage,
-        excluded_ids=list(stored.baseline_excluded or []),
-    )
-
-
-LedgerLoader = Callable[[User, date], Awaitable[LoadedLedger]]
-
-
-async def forecast_under(
-    outlooks: Outlooks,
-    user: User,
-    horizon_days: int,
-    form: ScenarioForm | None,
-    load: LedgerLoader = load_ledger_rows,
-) -> ScenarioOutcome:
-    """The horizon's forecast under the scenario; without one (or an empty one), the stored
-    forecast, which an empty scenario would reproduce exactly. `load` reads the ledger (a
-    request with several what-ifs passes one that reads it once)."""
-    check_horizon(horizon_days)
-    if form is None or form.is_empty:
-        return stored_outcome(await outlooks.get(user), horizon_days)
-    today = validation.local_today(user.timezone)
-    scenario = await check_scenario(user, form, horizon_days, today)  # before any work
-    stored = await outlooks.get(user)
-    if stored.as_of != today:  # midnight passed in between: check against the new day
-        scenario = await check_scenario(user, form, horizon_days, stored.as_of)
-
-    async def arguments() -> tuple[Any, ...]:
-        loaded = await load(user, stored.as_of)
-        declared, dismissed = await recurring_items.the_users_word(user)
-        surroundings = Surroundings(
-            merchants=loaded.merchants,
-            declared=declared,
-            dismissed=dismissed,
-            overrides=loaded.overrides,
-        )
-        return (loaded.ledger, user.id, scenario, stored.features, surroundings)
-
-    result, risks = await outlooks.run(user.id, _scenario, arguments)
-    return ScenarioOutcome(
-        as_of=stored.as_of,
-        view=view_of(stored_horizons(result.horizons, risks), horizon_days),
-        model=result.model,
-        low_confidence=result.low_confidence,
-        backtest_mase=result.backtest_mase,
-        interval_coverage=result.interval_coverage,
-        excluded_ids=list(stored.baseline_excluded or []),
     )

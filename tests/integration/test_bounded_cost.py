@@ -65,7 +65,7 @@ class GatedExecutor(ThreadPoolExecutor):
             with self.lock:
                 self.running[user] -= 1
 
-    def fits_for(self, user_id: int, name: str = "_scenario") -> int:
+    def fits_for(self, user_id: int, name: str = "compute_what_if") -> int:
         with self.lock:
             return sum(1 for f, u in self.started if f == name and u == user_id)
 
@@ -91,7 +91,7 @@ async def bounded(
 ) -> AsyncIterator[Bounded]:
     app = create_app(settings)
     executor = GatedExecutor(workers)
-    outlooks = app.state.resources.outlooks
+    outlooks = app.state.resources.outlook
     outlooks.pool = ForecastPool(lambda: executor, max_in_flight=max_in_flight, timeout_s=timeout_s)
     async with LifespanManager(app) as manager:
         await empty_tables()

@@ -13,7 +13,7 @@ from asgi_lifespan import LifespanManager
 from gql_server.app import create_app
 from gql_server.models import User
 from gql_server.services.forecast_pool import ForecastPool, dask_executor, local_executor
-from gql_server.services.forecasts import Outlooks, load_ledger
+from gql_server.services.outlook import OutlookService, load_ledger
 from gql_server.services.validation import local_today
 from tests.conftest import Api, empty_tables, error_code
 from tests.factories import give_generated_history, make_user
@@ -40,9 +40,9 @@ async def test_forecasts_on_a_local_dask_cluster_equal_the_local_pools(app_clien
     try:
         results: dict[int, dict[str, Stored]] = {}
         for name, pool in (("dask", dask_pool), ("local", local_pool)):
-            outlooks = Outlooks(pool)
+            outlooks = OutlookService(pool)
             for user in users:
-                stored = await outlooks.get(user, refresh=True)
+                stored = await outlooks.current(user, refresh=True)
                 results.setdefault(user.id, {})[name] = (
                     stored.model,
                     stored.horizons,

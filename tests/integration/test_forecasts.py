@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from gql_server.models import User, UserForecast
+from gql_server.models import StoredOutlook, User
 from tests.conftest import BOTH_BACKENDS, Api, error_code
 from tests.factories import give_generated_history
 
@@ -87,7 +87,7 @@ async def test_concurrent_requests_share_one_computation(api: Api) -> None:
     bodies = await asyncio.gather(*(api.post(ONE, {"h": 7}) for _ in range(6)))
 
     assert len({b["data"]["forecast"]["generatedAt"] for b in bodies}) == 1
-    assert await UserForecast.all().count() == 1
+    assert await StoredOutlook.all().count() == 1
 
 
 async def test_features_are_named_described_and_match_the_ledger(api: Api) -> None:

@@ -19,9 +19,9 @@ from gql_server.models import (
     GenerationJob,
     IncomeSource,
     JobStatus,
+    StoredOutlook,
     Transaction,
     User,
-    UserForecast,
 )
 from gql_server.services import generation
 from gql_server.services.generation import history_end
@@ -77,7 +77,7 @@ async def test_admin_generates_users_who_can_sign_in_with_their_data(api: Api) -
     ids = [u.id for u in generated]
     # What a generated user sees is ready: a buffer from the replay, features and forecasts.
     assert job["forecastsDone"] == 6
-    assert await UserForecast.filter(user_id__in=ids).count() == 6
+    assert await StoredOutlook.filter(user_id__in=ids).count() == 6
     assert await Buffer.filter(user_id__in=ids).count() == 6
     login = await api.post(
         "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gql_server import clock
-from gql_server.models import RecurringItem, Transaction, User, UserForecast
+from gql_server.models import RecurringItem, StoredOutlook, Transaction, User
 from tests.conftest import BOTH_BACKENDS, Api, error_code
 from tests.factories import give_generated_history, make_source, make_transactions, make_user
 
@@ -203,9 +203,9 @@ async def test_a_one_off_purchase_lowers_the_fan_by_its_amount_from_its_day(api:
     await give_generated_history((await _me()).id, seed=8, pattern="moderate", days=400)
     on = _today() + timedelta(days=10)
     laptop = {"oneOffExpenses": [{"amount": "60000.00", "on": on.isoformat(), "note": "Laptop"}]}
-    stored = await UserForecast.get_or_none(user__email="priya@example.in")
+    stored = await StoredOutlook.get_or_none(user__email="priya@example.in")
     plain = _data(await api.post(FAN, {"h": 30}))
-    stored = await UserForecast.get(user__email="priya@example.in")
+    stored = await StoredOutlook.get(user__email="priya@example.in")
 
     what_if = _data(await api.post(FAN, {"h": 30, "s": laptop}))
     forecast = _data(await api.post(FORECAST, {"h": 30, "s": laptop}))
@@ -218,7 +218,7 @@ async def test_a_one_off_purchase_lowers_the_fan_by_its_amount_from_its_day(api:
         forecast["expectedOutflow"]
     ) <= Decimal("0.01")
     assert forecast["shortfallProbability"] >= base["shortfallProbability"]
-    after = await UserForecast.get(user__email="priya@example.in")
+    after = await StoredOutlook.get(user__email="priya@example.in")
     assert after.generated_at == stored.generated_at  # a what-if is never stored
     assert after.horizons == stored.horizons
 
@@ -289,7 +289,7 @@ async def test_bad_scenarios_are_refused_naming_the_field(
     assert error_code(body) == error_code(fan) == "BAD_USER_INPUT"
     named = body["errors"][0]["extensions"]["field"]
     assert named == field or named == f"scenario.oneOffExpenses[0].{field}"
-    assert await UserForecast.all().count() == 0  # refused before any work
+    assert await StoredOutlook.all().count() == 0  # refused before any work
 
 
 async def test_another_users_income_source_in_a_scenario_is_not_found(api: Api) -> None:
@@ -411,7 +411,7 @@ async def test_two_processes_storing_one_users_outlook_at_once_store_each_item_o
     from tortoise.transactions import in_transaction
 
     from gql_server.core.known_money.plan import plan_known_money
-    from gql_server.services.forecasts import load_ledger_rows
+    from gql_server.services.outlook import load_ledger_rows
     from gql_server.services.recurring_items import store_detected
 
     await api.register()

@@ -1,0 +1,169 @@
+"""What the outlook is computed from, and its freshness derived from that one list.
+
+Each read the computation makes is declared here with the table it comes from and a summary
+of the user's rows in that table (an SQL aggregate that changes whenever what the read
+returns changes). The fingerprint of a stored outlook is built from every declared input, so a
+new input brings its part of the fingerprint with it: there is no second list to keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from gql_server import db
+from gql_server.core.known_money.items import Declared
+from gql_server.core.outlook import Surroundings
+from gql_server.models import IncomeSource, User
+from gql_server.services import recurring_items
+from gql_server.services.outlook.ledger import LoadedLedger, load_ledger_rows
+from gql_server.services.smoothing import BufferState, buffer_state
+
+# Bump when the models change, so stored outlooks are recomputed.
+MODEL_VERSION = "2026-11-25.2"
+
+
+@dataclass(frozen=True)
+class Input:
+    """A table the outlook reads. `summary` is an aggregate over the user's rows of `table`
+    (those where `owner` is the user's id and `where` holds); `{list_agg}` stands for the
+    dialect's string aggregate (string_agg or group_concat, both taking (text, separator))."""
+
+    name: str
+    table: str
+    summary: str
+    where: str = "TRUE"
+    owner: str = "user_id"
+    # The caller's own row is in hand (the token check read it): summarised without a query.
+    of_user: Callable[[User], str] | None = None
+
+
+INPUTS: list[Input] = []
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def _declare(found: Input) -> None:
+    assert all(i.name != found.name for i in INPUTS), f"input {found.name} declared twice"
+    INPUTS.append(found)
+
+
+def reads(name: str, table: str, summary: str, where: str = "TRUE") -> Callable[[F], F]:
+    """Declares the decorated read as an input of the outlook: its table and the summary of
+    the user's rows there become part of the fingerprint."""
+
+    def mark(read: F) -> F:
+        _declare(Input(name, table, " ".join(summary.split()), " ".join(where.split())))
+        return read
+
+    return mark
+
+
+# The user's own row: the opening balance and the zone every date is local to.
+_declare(
+    Input(
+        "account",
+        "app_user",
+        "",
+        owner="id",
+        of_user=lambda user: f"{user.opening_balance}|{user.timezone}",
+    )
+)
+
+
+@reads(
+    "ledger",
+    "ledger_transaction",
+    "COUNT(*) || '|' || COALESCE(MAX(id), 0) || '|' || COALESCE(MAX(updated_at) || '', '')",
+)
+async def ledger(user: User, as_of: date) -> LoadedLedger:
+    return await load_ledger_rows(user, as_of)
+
+
+# The buffer's state also reads the ledger's months (declared above). A buffer not created
+# yet reads like the empty one it will be.
+@reads(
+    "buffer",
+    "buffer",
+    """COALESCE(MAX(balance || '|' || COALESCE(target_months, -1) || '|'
+                   || COALESCE(paycheck_override, -1)), '0.00|-1|-1')""",
+)
+async def buffer(user: User) -> BufferState:
+    return await buffer_state(user)
+
+
+@reads(
+    "income_source_names",
+    "income_source",
+    "COUNT(*) || '|' || COALESCE({list_agg}(id || ':' || name, ','), '')",
+)
+async def income_source_names(user: User) -> dict[int, str]:
+    return dict(await IncomeSource.filter(user_id=user.id).values_list("id", "name"))
+
+
+# Declared or dismissed items; detections are the outlook's own output.
+@reads(
+    "users_word",
+    "recurring_item",
+    "COUNT(*) || '|' || COALESCE(SUM(id), 0) || '|' || COALESCE(MAX(updated_at) || '', '')",
+    where="source = 'DECLARED' OR status = 'DISMISSED'",
+)
+async def users_word(user: User) -> tuple[tuple[Declared, ...], frozenset[tuple[str, bool]]]:
+    return await recurring_items.the_users_word(user)
+
+
+async def read_all(user: User, as_of: date) -> tuple[LoadedLedger, Surroundings]:
+    """Every input of the outlook, as the computation takes them (only this module reads
+    them, so each read sits beside its part of the fingerprint)."""
+    loaded = await ledger(user, as_of)
+    state = await buffer(user)
+    declared, dismissed = await users_word(user)
+    return loaded, Surroundings(
+        merchants=loaded.merchants,
+        source_names=await income_source_names(user),
+        buffer_balance=state.buffer.balance,
+        buffer_target=state.plan.target,
+        monthly_paycheck=state.plan.monthly_paycheck,
+        declared=declared,
+        dismissed=dismissed,
+        overrides=loaded.overrides,
+    )
+
+
+async def read_for_what_if(user: User, loaded: LoadedLedger) -> Surroundings:
+    """What a what-if reads beside the ledger (the insights' inputs it does not need)."""
+    declared, dismissed = await users_word(user)
+    return Surroundings(
+        merchants=loaded.merchants,
+        declared=declared,
+        dismissed=dismissed,
+        overrides=loaded.overrides,
+    )
+
+
+def _summary_column(i: Input, list_agg: str) -> str:
+    rows = f"FROM {i.table} WHERE {i.owner} = $1 AND ({i.where})"
+    summary = i.summary.format(list_agg=list_agg)
+    return f"(SELECT {summary} {rows}) AS {i.name}"
+
+
+def fingerprint_sql(sqlite: bool) -> str:
+    """One row, one column per input: the summaries of what the outlook reads."""
+    list_agg = "group_concat" if sqlite else "string_agg"
+    columns = ",\n       ".join(_summary_column(i, list_agg) for i in INPUTS if i.of_user is None)
+    return f"SELECT {columns}"
+
+
+def digest(user: User, summaries: dict[str, Any], as_of: date) -> str:
+    """The fingerprint from the summaries `fingerprint_sql` read and the user's own row."""
+    parts = [i.of_user(user) if i.of_user else str(summaries[i.name]) for i in INPUTS]
+    raw = "|".join([MODEL_VERSION, str(as_of), *parts])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def fingerprint(user: User, as_of: date) -> str:
+    """Changes whenever any input of the user's outlook does (or the day, or the models)."""
+    row = (await db.fetch_rows(fingerprint_sql(db.is_sqlite()), user.id))[0]
+    return digest(user, row, as_of)

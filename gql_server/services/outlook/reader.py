@@ -1,0 +1,142 @@
+"""One request's reads of the caller's outlook. Every read makes sure the outlook is fresh for
+the caller's data first, so no caller has to know the order in which to ask."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from gql_server.errors import BadUserInput
+from gql_server.models import (
+    Direction,
+    Insight,
+    RecurringItem,
+    RecurringStatus,
+    StoredOutlook,
+    Transaction,
+    User,
+)
+from gql_server.services import recurring_items, scenarios
+from gql_server.services.outlook import inputs
+from gql_server.services.outlook.service import OutlookService
+from gql_server.services.outlook.views import (
+    ForecastView,
+    check_horizon,
+    feature_values,
+)
+from gql_server.services.validation import local_today
+
+T = TypeVar("T")
+
+
+def check_first(first: int) -> int:
+    if not 1 <= first <= 50:
+        raise BadUserInput("first must be between 1 and 50", field="first")
+    return first
+
+
+async def excluded_transactions(user: User, ids: Sequence[int]) -> list[Transaction]:
+    """The caller's transactions among `ids`, newest first (a stored list may name rows that
+    were deleted since)."""
+    if not ids:
+        return []
+    return await Transaction.filter(user_id=user.id, id__in=list(ids)).order_by(
+        "-occurred_at", "-id"
+    )
+
+
+class OutlookReader:
+    """The caller's outlook for one request. Shared (a query): the outlook is read once
+    however many fields ask, a what-if asked for twice is one fit, and the ledger is read once
+    for all the what-ifs. Not shared (a mutation, where a field may follow a write): every
+    read is afresh."""
+
+    def __init__(
+        self,
+        service: Callable[[], OutlookService],
+        user: Callable[[], Awaitable[User]],
+        *,
+        shared: bool = True,
+    ) -> None:
+        self._service = service
+        self._user = user
+        self.shared = shared
+        self._futures: dict[str, asyncio.Future[Any]] = {}
+
+    async def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        if not self.shared:
+            return await make()
+        if key not in self._futures:
+            self._futures[key] = asyncio.ensure_future(make())
+        return await asyncio.shield(self._futures[key])
+
+    def cancel(self) -> None:
+        """The request was abandoned: stop the reads and fits its fields were sharing (each
+        is shielded from any one field's cancellation, so they stop only here)."""
+        for future in self._futures.values():
+            future.cancel()
+
+    async def current(self) -> StoredOutlook:
+        """The caller's outlook, fresh for their data."""
+        user = await self._user()
+        return await self._once("outlook", lambda: self._service().current(user))
+
+    async def refreshed(self) -> StoredOutlook:
+        """Computed now, even if nothing changed; later reads of the request see it."""
+        user = await self._user()
+        outlook = await self._service().current(user, refresh=True)
+        if self.shared:
+            self._futures["outlook"] = asyncio.get_running_loop().create_future()
+            self._futures["outlook"].set_result(outlook)
+        return outlook
+
+    async def forecast(
+        self, horizon_days: int, scenario: scenarios.ScenarioForm | None = None
+    ) -> ForecastView:
+        """The horizon's stored forecast, or under the scenario when there is one (an empty
+        scenario would reproduce the stored forecast exactly)."""
+        check_horizon(horizon_days)
+        if scenario is None or scenario.is_empty:
+            return ForecastView.stored(await self.current(), horizon_days)
+        return await self._once(
+            f"what-if:{horizon_days}:{scenario!r}", lambda: self._what_if(horizon_days, scenario)
+        )
+
+    async def _what_if(self, horizon_days: int, form: scenarios.ScenarioForm) -> ForecastView:
+        user = await self._user()
+        today = local_today(user.timezone)
+        scenario = await scenarios.check_scenario(user, form, horizon_days, today)  # first
+        stored = await self.current()
+        if stored.as_of != today:  # midnight passed in between: check against the new day
+            scenario = await scenarios.check_scenario(user, form, horizon_days, stored.as_of)
+
+        async def arguments() -> tuple[Any, ...]:
+            loaded = await self._once(
+                f"ledger:{stored.as_of}", lambda: inputs.ledger(user, stored.as_of)
+            )
+            surroundings = await inputs.read_for_what_if(user, loaded)
+            return (loaded.ledger, user.id, scenario, stored.features, surroundings)
+
+        result, risks = await self._service().run(user.id, scenarios.compute_what_if, arguments)
+        return ForecastView.what_if(stored, result, risks, horizon_days)
+
+    async def features(self) -> tuple[date, list[tuple[str, float | None, str]]]:
+        outlook = await self.current()
+        return outlook.as_of, feature_values(outlook)
+
+    async def insights(self, first: int) -> list[Insight]:
+        """The most important first, as of the caller's current data."""
+        check_first(first)
+        user = await self._user()
+        await self.current()
+        return await Insight.filter(user_id=user.id).order_by("-importance", "id").limit(first)
+
+    async def recurring_items(
+        self, status: RecurringStatus | None = None, direction: Direction | None = None
+    ) -> list[RecurringItem]:
+        """Detected (as of the caller's current ledger) and declared, by next date."""
+        user = await self._user()
+        await self.current()
+        return await recurring_items.list_items(user, status, direction)

@@ -1,0 +1,183 @@
+"""The outlook service: loads a user's inputs (`inputs`), computes the outlook in the forecast
+pool, stores it with the fingerprint of those inputs, and serves it until they change."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from tortoise.transactions import in_transaction
+
+from gql_server.core.insights.records import Insight as CoreInsight
+from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
+from gql_server.core.series import Ledger
+from gql_server.models import Insight, StoredOutlook, User
+from gql_server.services import recurring_items
+from gql_server.services.forecast_leases import ForecastLeases
+from gql_server.services.forecast_pool import ForecastPool
+from gql_server.services.outlook import inputs
+from gql_server.services.outlook.ledger import LoadedLedger
+from gql_server.services.outlook.views import horizon_views
+from gql_server.services.validation import local_today
+
+MAX_EXCLUDED_LISTED = 500
+T = TypeVar("T")
+
+
+def _insight_row(user_id: int, insight: CoreInsight, made_at: datetime) -> Insight:
+    return Insight(
+        user_id=user_id,
+        kind=insight.kind[:40],
+        severity=insight.severity.value,
+        title=insight.title[:200],
+        message=insight.message[:1000],
+        metrics=insight.metrics,
+        period_start=insight.period_start,
+        period_end=insight.period_end,
+        importance=insight.importance,
+        created_at=made_at,
+    )
+
+
+def _compute(ledger: Ledger, seed: int, surroundings: Surroundings) -> Outlook:
+    """Runs in a pool worker."""
+    return compute_outlook(ledger, seed=seed, surroundings=surroundings)
+
+
+class OutlookService:
+    """The one owner of stored outlooks. Concurrent requests for the same user and inputs
+    share one computation (a per-process cache of futures, safe to lose)."""
+
+    def __init__(self, pool: ForecastPool, jobs_per_user: int = 1) -> None:
+        self.pool = pool
+        # A lease lasts past the time limit by as much again: a fit the request gave up on
+        # still runs in its worker and still counts.
+        self.leases = ForecastLeases(jobs_per_user, lifetime_s=2 * pool.timeout_s + 60)
+        self._in_flight: dict[tuple[int, str], asyncio.Future[StoredOutlook]] = {}
+
+    async def run(
+        self,
+        user_id: int,
+        function: Callable[..., T],
+        arguments: Callable[[], Awaitable[tuple[Any, ...]]],
+    ) -> T:
+        """`function(*await arguments())` in the pool for this user, within one time limit
+        that counts the wait for the user's lease and for a pool slot as well as the fit.
+
+        The arguments (the ledger, mostly) are read only once the user's turn has come: a
+        user's queued what-ifs each reading a large ledger at once stalled everyone else's
+        requests for seconds (bench/abuse.py), and held every copy in memory while waiting.
+        """
+        deadline = asyncio.get_running_loop().time() + self.pool.timeout_s
+        lease = await self.leases.take(user_id, deadline)
+        try:
+            async with asyncio.timeout_at(deadline):
+                args = await arguments()
+        except BaseException as exc:
+            self.leases.give_back(lease)
+            if isinstance(exc, TimeoutError):
+                raise self.pool.late() from None
+            raise
+        return await self.pool.run(
+            function, *args, deadline=deadline, finished=lambda: self.leases.give_back(lease)
+        )
+
+    async def current(self, user: User, *, refresh: bool = False) -> StoredOutlook:
+        """The user's outlook, fresh for their inputs: the stored one when its fingerprint
+        matches, else computed now (always, with `refresh`)."""
+        as_of = local_today(user.timezone)
+        fingerprint = await inputs.fingerprint(user, as_of)
+        if not refresh:
+            stored = await StoredOutlook.get_or_none(user_id=user.id)
+            if stored is not None and stored.fingerprint == fingerprint:
+                return stored
+        key = (user.id, fingerprint)
+        if key in self._in_flight:
+            return await asyncio.shield(self._in_flight[key])
+        task = asyncio.ensure_future(self._compute_and_store(user, as_of, fingerprint))
+        self._in_flight[key] = task
+        task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _compute_and_store(self, user: User, as_of: date, fingerprint: str) -> StoredOutlook:
+        read: list[LoadedLedger] = []
+
+        async def arguments() -> tuple[Any, ...]:
+            loaded, surroundings = await inputs.read_all(user, as_of)
+            read.append(loaded)
+            return (loaded.ledger, user.id, surroundings)
+
+        outlook = await self.run(user.id, _compute, arguments)
+        return await self._store(user.id, as_of, fingerprint, outlook, read[0])
+
+    async def _store(
+        self, user_id: int, as_of: date, fingerprint: str, outlook: Outlook, loaded: LoadedLedger
+    ) -> StoredOutlook:
+        known = outlook.known
+        values = {
+            "fingerprint": fingerprint,
+            "as_of": as_of,
+            "model": outlook.forecast.model[:60],
+            "outflow_model": outlook.forecast.outflow_model[:60],
+            "backtest_mase": outlook.forecast.backtest_mase,
+            "interval_coverage": outlook.forecast.interval_coverage,
+            "low_confidence": outlook.forecast.low_confidence,
+            "features": outlook.features,
+            "horizons": [
+                view.to_stored() for view in horizon_views(outlook.forecast, outlook.risks)
+            ],
+            "baseline_excluded": (
+                loaded.ids[known.excluded][:MAX_EXCLUDED_LISTED].tolist() if known else []
+            ),
+            "generated_at": datetime.now(UTC),
+        }
+        async with in_transaction() as connection:
+            stored, _ = await StoredOutlook.update_or_create(
+                defaults=values, user_id=user_id, using_db=connection
+            )
+            await Insight.filter(user_id=user_id).using_db(connection).delete()
+            await Insight.bulk_create(
+                [
+                    _insight_row(user_id, insight, values["generated_at"])
+                    for insight in outlook.insights
+                ],
+                using_db=connection,
+            )
+            if known is not None:
+                await recurring_items.store_detected(
+                    user_id, known.detected, known.detected_sources, connection
+                )
+        return stored
+
+    async def refresh_many(
+        self,
+        user_ids: Sequence[int],
+        on_progress: Callable[[int], Awaitable[None]] | None = None,
+        should_stop: Callable[[], Awaitable[bool]] | None = None,
+        first: Callable[[User], Awaitable[object]] | None = None,
+    ) -> int:
+        """Recompute the outlooks of many users, as many at once as the pool takes (after
+        `first(user)`, when given); report progress as they finish. Returns how many were
+        done."""
+        done = 0
+        lock = asyncio.Lock()
+
+        async def one(user_id: int) -> None:
+            nonlocal done
+            user = await User.get(id=user_id)
+            if first is not None:
+                await first(user)
+            await self.current(user, refresh=True)
+            async with lock:
+                done += 1
+                if on_progress is not None:
+                    await on_progress(done)
+
+        batch = max(1, self.pool.max_in_flight)
+        for start in range(0, len(user_ids), batch):
+            if should_stop is not None and await should_stop():
+                break
+            await asyncio.gather(*(one(uid) for uid in user_ids[start : start + batch]))
+        return done
