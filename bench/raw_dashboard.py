@@ -16,8 +16,8 @@ the ones the GraphQL resolvers make, done once each on one pooled connection:
   409, which the bench counts as an error, so the comparison never credits raw with skipped work;
 - the buffer row and the 24-month cash flow (the services' own SQL), through the same pure
   `core.smoothing.plan.smoothing_plan` (`buffer` and `smoothingPlan`);
-- the 5 most important insights and the 20 newest transactions, with keyset cursors encoded
-  like the API's.
+- the 5 most important insights and the 20 newest transactions, with keyset cursors and global IDs
+  (base64 of Type:id) encoded like the API's.
 
 Responses are JSON with the same fields and the same text forms (Decimal as a string, dates in
 ISO format, times in the user's zone) as the GraphQL query in bench/api_load.py selects.
@@ -41,6 +41,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from strawberry.relay.utils import to_base64
 
 from gql_server.core.smoothing.months import MonthFlow
 from gql_server.core.smoothing.plan import SmoothingPlan, smoothing_plan
@@ -137,7 +138,7 @@ async def _user(connection: asyncpg.Connection, user_id: int, version: int) -> a
 
 def _me(user: asyncpg.Record) -> dict[str, Any]:
     return {
-        "id": str(user["id"]),
+        "id": to_base64("User", user["id"]),
         "email": user["email"],
         "fullName": user["full_name"],
         "city": user["city"],
@@ -284,7 +285,7 @@ def _insight(row: asyncpg.Record) -> dict[str, Any]:
     if row["period_start"] and row["period_end"]:
         period = {"start": row["period_start"], "end": row["period_end"]}
     return {
-        "id": str(row["id"]),
+        "id": to_base64("Insight", row["id"]),
         "kind": row["kind"],
         "severity": row["severity"],
         "title": row["title"],
@@ -312,7 +313,7 @@ async def _transactions(
                 "tx", r["occurred_at"].astimezone(UTC).isoformat(), r["id"]
             ),
             "node": {
-                "id": str(r["id"]),
+                "id": to_base64("Transaction", r["id"]),
                 "occurredAt": r["occurred_at"].astimezone(zone),
                 "amount": r["amount"],
                 "direction": r["direction"].upper(),

@@ -13,6 +13,8 @@ from typing import Any, Literal, overload
 from tortoise import fields
 from tortoise.models import Model
 
+from gql_server.core.known_money.items import Cadence
+
 
 class Role(StrEnum):
     USER = "user"
@@ -288,10 +290,8 @@ class StoredOutlook(Model):
         table = "user_forecast"
 
 
-class RecurringCadence(StrEnum):
-    MONTHLY = "MONTHLY"
-    WEEKLY = "WEEKLY"
-    EVERY_N_DAYS = "EVERY_N_DAYS"
+# The core's cadence is the column's: one enum, so detection and storage cannot drift apart.
+RecurringCadence = Cadence
 
 
 class RecurringSource(StrEnum):

@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from strawberry.relay import GlobalID
 from tortoise import connections
 
 from gql_server import clock, db
@@ -179,6 +180,16 @@ class Api:
 @pytest.fixture
 def api(app_client: httpx.AsyncClient) -> Api:
     return Api(app_client)
+
+
+def row_id(global_id: str) -> int:
+    """The database id behind a global ID the API answered."""
+    return int(GlobalID.from_id(global_id).node_id)
+
+
+def global_id(type_name: str, row: int | str) -> str:
+    """The global ID the API gives the row `row` of `type_name`."""
+    return str(GlobalID(type_name, str(row)))
 
 
 def error_code(body: dict[str, Any]) -> str:

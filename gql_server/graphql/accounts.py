@@ -6,30 +6,11 @@ from datetime import datetime
 from typing import TypeAlias
 
 import strawberry
+from strawberry import relay
 
 from gql_server import models
-from gql_server.errors import Forbidden
-from gql_server.graphql.buffer import (
-    BufferType,
-    SmoothingPlan,
-    resolve_buffer,
-    resolve_smoothing_plan,
-)
+from gql_server.graphql.caller import CallerFields
 from gql_server.graphql.context import Info
-from gql_server.graphql.forecasts import (
-    BalanceQuantiles,
-    Features,
-    Forecast,
-    ScenarioInput,
-    resolve_balance_forecast,
-    resolve_features,
-    resolve_forecast,
-    resolve_forecasts,
-)
-from gql_server.graphql.income_sources import IncomeSourceType, resolve_income_sources
-from gql_server.graphql.insights import Insight, resolve_insights
-from gql_server.graphql.ledger import TransactionFilter, TransactionType, resolve_transactions
-from gql_server.graphql.pagination import Connection
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import accounts
 
@@ -40,8 +21,8 @@ strawberry.enum(models.Role, name="Role", description="What an account may do.")
 
 
 @strawberry.type(name="User")
-class UserType:
-    id: strawberry.ID
+class UserType(CallerFields, relay.Node):
+    id: relay.NodeID[int]
     email: str
     full_name: str
     city: str | None
@@ -54,70 +35,20 @@ class UserType:
     role: Role
     created_at: datetime
 
-    @strawberry.field(description="Newest first; `first` is at most 100.")
-    async def transactions(
-        self,
-        info: Info,
-        first: int = 20,
-        after: str | None = None,
-        filter: TransactionFilter | None = None,
-    ) -> Connection[TransactionType]:
-        await self._require_self(info)
-        return await resolve_transactions(info, first, after, filter)
+    @property
+    def owner_id(self) -> int:
+        """Whose data the inherited fields may show (see caller.OwnData)."""
+        return self.id
 
-    @strawberry.field
-    async def income_sources(self, info: Info) -> list[IncomeSourceType]:
-        await self._require_self(info)
-        return await resolve_income_sources(info)
-
-    @strawberry.field
-    async def features(self, info: Info) -> Features:
-        await self._require_self(info)
-        return await resolve_features(info)
-
-    @strawberry.field(description="horizonDays is 7, 30 or 60; a scenario is a what-if.")
-    async def forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> Forecast:
-        await self._require_self(info)
-        return await resolve_forecast(info, horizon_days, scenario)
-
-    @strawberry.field(description="p10, p50 and p90 of each day's closing balance.")
-    async def balance_forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> list[BalanceQuantiles]:
-        await self._require_self(info)
-        return await resolve_balance_forecast(info, horizon_days, scenario)
-
-    @strawberry.field
-    async def forecasts(self, info: Info) -> list[Forecast]:
-        await self._require_self(info)
-        return await resolve_forecasts(info)
-
-    @strawberry.field
-    async def buffer(self, info: Info) -> BufferType:
-        await self._require_self(info)
-        return await resolve_buffer(info)
-
-    @strawberry.field
-    async def smoothing_plan(self, info: Info) -> SmoothingPlan:
-        await self._require_self(info)
-        return await resolve_smoothing_plan(info)
-
-    @strawberry.field(description="Most important first.")
-    async def insights(self, info: Info, first: int = 10) -> list[Insight]:
-        await self._require_self(info)
-        return await resolve_insights(info, first)
-
-    async def _require_self(self, info: Info) -> None:
-        # A User object is only ever handed to its owner; this keeps it that way.
-        if str((await info.context.require_user()).id) != self.id:
-            raise Forbidden("only your own data is visible")
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[UserType | None]:
+        user = await info.context.require_user()
+        return [to_gql_user(user) if i == str(user.id) else None for i in node_ids]
 
 
 def to_gql_user(user: models.User) -> UserType:
     return UserType(
-        id=strawberry.ID(str(user.id)),
+        id=user.id,
         email=user.email,
         full_name=user.full_name,
         city=user.city,

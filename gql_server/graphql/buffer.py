@@ -7,13 +7,15 @@ from decimal import Decimal
 from typing import TypeAlias
 
 import strawberry
+from strawberry import relay
 
 from gql_server import models
 from gql_server.graphql.context import Info, once_per_query
 from gql_server.graphql.income_sources import present_fields
-from gql_server.graphql.pagination import Connection, Edge, PageInfo
+from gql_server.graphql.pagination import Connection, Edge, page_info
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import buffer as buffer_service
+from gql_server.services import lookup
 from gql_server.services.smoothing import BufferState, buffer_state
 
 # strawberry.enum registers the model's enum in place and returns it: annotations use
@@ -23,18 +25,24 @@ strawberry.enum(models.BufferEntryKind, name="BufferEntryKind")
 
 
 @strawberry.type(name="BufferEntry")
-class BufferEntryType:
-    id: strawberry.ID
+class BufferEntryType(relay.Node):
+    id: relay.NodeID[int]
     kind: BufferEntryKind
     amount: Decimal
     balance_after: Decimal
     note: str
     created_at: datetime
 
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[BufferEntryType | None]:
+        user = await info.context.require_user()
+        rows = await lookup.owned(models.BufferEntry, user, node_ids)
+        return [to_gql_entry(row) if row else None for row in rows]
+
 
 def to_gql_entry(entry: models.BufferEntry) -> BufferEntryType:
     return BufferEntryType(
-        id=strawberry.ID(str(entry.id)),
+        id=entry.id,
         kind=models.BufferEntryKind(entry.kind),
         amount=entry.amount,
         balance_after=entry.balance_after,
@@ -63,12 +71,15 @@ class BufferType:
     ) -> Connection[BufferEntryType]:
         user = await info.context.require_user()
         page = await buffer_service.list_entries(user, first, after)
+        edges = [
+            Edge(cursor=buffer_service.encode_cursor(e.id), node=to_gql_entry(e))
+            for e in page.items
+        ]
         return Connection(
-            edges=[
-                Edge(cursor=buffer_service.encode_cursor(e.id), node=to_gql_entry(e))
-                for e in page.items
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            edges=edges,
+            page_info=page_info(
+                [e.cursor for e in edges], page.has_next_page, page.end_cursor, after
+            ),
             count=lambda: buffer_service.count_entries(user),
         )
 
@@ -172,17 +183,6 @@ async def resolve_buffer(info: Info) -> BufferType:
 
 async def resolve_smoothing_plan(info: Info) -> SmoothingPlan:
     return to_gql_plan(await _shared_state(info))
-
-
-@strawberry.type
-class BufferQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def buffer(self, info: Info) -> BufferType:
-        return await resolve_buffer(info)
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def smoothing_plan(self, info: Info) -> SmoothingPlan:
-        return await resolve_smoothing_plan(info)
 
 
 @strawberry.type

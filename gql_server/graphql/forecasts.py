@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from enum import Enum
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 import strawberry
 
+from gql_server.core.forecasting import risk
 from gql_server.core.forecasting.forecast import HORIZONS
 from gql_server.graphql.context import Info, outlook
+from gql_server.graphql.ids import local_id
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import scenarios
 from gql_server.services.outlook import ForecastView
 from gql_server.services.outlook.reader import excluded_transactions
 
-
-@strawberry.enum
-class RiskLevel(Enum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
+# The core's enum, registered in place (see ledger.Direction): one declaration, not two.
+RiskLevel: TypeAlias = risk.RiskLevel
+strawberry.enum(risk.RiskLevel, name="RiskLevel")
 
 
 @strawberry.type
@@ -115,7 +114,9 @@ def _form(scenario: ScenarioInput | None) -> scenarios.ScenarioForm | None:
     if scenario is None:
         return None
     return scenarios.ScenarioForm(
-        drop_income_sources=[str(i) for i in scenario.drop_income_sources or []],
+        drop_income_sources=[
+            local_id(i, "IncomeSource") for i in scenario.drop_income_sources or []
+        ],
         income_change_percent=scenario.income_change_percent,
         extra_monthly_expense=scenario.extra_monthly_expense,
         one_off_expenses=[
@@ -180,36 +181,6 @@ async def resolve_features(info: Info) -> Features:
     return Features(
         as_of=as_of, values=[Feature(name=n, value=v, description=d) for n, v, d in values]
     )
-
-
-@strawberry.type
-class ForecastQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="horizonDays is 7, 30 or 60. With a scenario: the what-if, computed now.",
-    )
-    async def forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> Forecast:
-        return await resolve_forecast(info, horizon_days, scenario)
-
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="The balance fan: p10, p50 and p90 of each day's closing balance, from the "
-        "same simulated paths as forecast(horizonDays, scenario).",
-    )
-    async def balance_forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
-    ) -> list[BalanceQuantiles]:
-        return await resolve_balance_forecast(info, horizon_days, scenario)
-
-    @strawberry.field(permission_classes=[IsAuthenticated], description="7, 30 and 60 days.")
-    async def forecasts(self, info: Info) -> list[Forecast]:
-        return await resolve_forecasts(info)
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def features(self, info: Info) -> Features:
-        return await resolve_features(info)
 
 
 @strawberry.type

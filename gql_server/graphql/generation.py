@@ -8,13 +8,15 @@ from datetime import date, datetime
 from typing import TypeAlias
 
 import strawberry
+from strawberry import relay
 
 from gql_server import models
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.generator.synth import PATTERNS
 from gql_server.graphql.context import Info
+from gql_server.graphql.ids import local_id
 from gql_server.graphql.permissions import IsAdmin
-from gql_server.services import generation
+from gql_server.services import generation, lookup
 
 # strawberry.enum registers the model's enum in place and returns it: annotations use
 # the enum itself, through an alias mypy accepts as a type (a call's result is not).
@@ -24,8 +26,8 @@ POLL_SECONDS = 0.5
 
 
 @strawberry.type(name="GenerationJob")
-class GenerationJobType:
-    id: strawberry.ID
+class GenerationJobType(relay.Node):
+    id: relay.NodeID[int]
     status: JobStatus
     users_requested: int
     users_done: int
@@ -42,10 +44,17 @@ class GenerationJobType:
     started_at: datetime | None
     finished_at: datetime | None
 
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[GenerationJobType | None]:
+        # lookup.owned answers administrators only: to anyone else a job is not there.
+        user = await info.context.require_user()
+        rows = await lookup.owned(models.GenerationJob, user, node_ids)
+        return [to_gql_job(row) if row else None for row in rows]
+
 
 def to_gql_job(job: models.GenerationJob) -> GenerationJobType:
     return GenerationJobType(
-        id=strawberry.ID(str(job.id)),
+        id=job.id,
         status=models.JobStatus(job.status),
         users_requested=job.users_requested,
         users_done=job.users_done,
@@ -97,7 +106,7 @@ class GenerationQueries:
     @strawberry.field(permission_classes=[IsAdmin])
     async def generation_job(self, id: strawberry.ID) -> GenerationJobType | None:
         try:
-            return to_gql_job(await generation.get_job(id))
+            return to_gql_job(await generation.get_job(local_id(id, "GenerationJob")))
         except NotFound:
             return None
 
@@ -122,7 +131,7 @@ class GenerationMutations:
 
     @strawberry.mutation(permission_classes=[IsAdmin])
     async def cancel_generation_job(self, id: strawberry.ID) -> GenerationJobType:
-        return to_gql_job(await generation.request_cancel(id))
+        return to_gql_job(await generation.request_cancel(local_id(id, "GenerationJob")))
 
 
 @strawberry.type
@@ -135,7 +144,7 @@ class GenerationSubscriptions:
         # Polling the row works whichever process runs the job.
         last = None
         while True:
-            job = await generation.get_job(id)
+            job = await generation.get_job(local_id(id, "GenerationJob"))
             state = (job.status, job.users_done, job.transactions_written, job.cancel_requested)
             if state != last:
                 last = state

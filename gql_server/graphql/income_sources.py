@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Any, TypeAlias
 
 import strawberry
+from strawberry import relay
 
 from gql_server import models
 from gql_server.graphql.context import Info
+from gql_server.graphql.ids import local_id
 from gql_server.graphql.permissions import IsAuthenticated
-from gql_server.services import income_sources
+from gql_server.services import income_sources, lookup
 
 # strawberry.enum registers the model's enum in place and returns it: annotations use
 # the enum itself, through an alias mypy accepts as a type (a call's result is not).
@@ -22,18 +24,24 @@ strawberry.enum(models.IncomeFrequency, name="IncomeFrequency")
 
 
 @strawberry.type(name="IncomeSource")
-class IncomeSourceType:
-    id: strawberry.ID
+class IncomeSourceType(relay.Node):
+    id: relay.NodeID[int]
     name: str
     kind: IncomeKind
     frequency: IncomeFrequency
     expected_monthly_amount: Decimal | None
     created_at: datetime
 
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[IncomeSourceType | None]:
+        user = await info.context.require_user()
+        rows = await lookup.owned(models.IncomeSource, user, node_ids)
+        return [to_gql_income_source(row) if row else None for row in rows]
+
 
 def to_gql_income_source(row: models.IncomeSource) -> IncomeSourceType:
     return IncomeSourceType(
-        id=strawberry.ID(str(row.id)),
+        id=row.id,
         name=row.name,
         kind=models.IncomeKind(row.kind),
         frequency=models.IncomeFrequency(row.frequency),
@@ -80,13 +88,6 @@ async def resolve_income_sources(info: Info) -> list[IncomeSourceType]:
 
 
 @strawberry.type
-class IncomeSourceQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def income_sources(self, info: Info) -> list[IncomeSourceType]:
-        return await resolve_income_sources(info)
-
-
-@strawberry.type
 class IncomeSourceMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def create_income_source(self, info: Info, input: IncomeSourceInput) -> IncomeSourceType:
@@ -104,7 +105,9 @@ class IncomeSourceMutations:
         self, info: Info, id: strawberry.ID, input: IncomeSourcePatch
     ) -> IncomeSourceType:
         user = await info.context.require_user()
-        row = await income_sources.update_income_source(user, id, present_fields(input))
+        row = await income_sources.update_income_source(
+            user, local_id(id, "IncomeSource"), present_fields(input)
+        )
         return to_gql_income_source(row)
 
     @strawberry.mutation(
@@ -112,5 +115,6 @@ class IncomeSourceMutations:
         description="Deletes the source; its transactions are kept, no longer linked to it.",
     )
     async def delete_income_source(self, info: Info, id: strawberry.ID) -> bool:
-        await income_sources.delete_income_source(await info.context.require_user(), id)
+        user = await info.context.require_user()
+        await income_sources.delete_income_source(user, local_id(id, "IncomeSource"))
         return True

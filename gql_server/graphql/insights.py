@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
+from typing import TypeAlias
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql_server import models
+from gql_server.core.insights import records
 from gql_server.graphql.context import Info, outlook
-from gql_server.graphql.permissions import IsAuthenticated
+from gql_server.services import lookup
 
-
-@strawberry.enum
-class Severity(Enum):
-    POSITIVE = "POSITIVE"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    CRITICAL = "CRITICAL"
+# The core's enum, registered in place (see ledger.Direction): one declaration, not two.
+Severity: TypeAlias = records.Severity
+strawberry.enum(records.Severity, name="Severity")
 
 
 @strawberry.type
@@ -28,8 +26,8 @@ class InsightPeriod:
 
 
 @strawberry.type
-class Insight:
-    id: strawberry.ID
+class Insight(relay.Node):
+    id: relay.NodeID[int]
     kind: str = strawberry.field(description="income_trend, seasonality, upcoming_shortfall...")
     severity: Severity
     title: str
@@ -37,6 +35,12 @@ class Insight:
     metrics: JSON = strawberry.field(description="The numbers the statement rests on.")
     period: InsightPeriod | None = strawberry.field(description="The time it speaks of.")
     created_at: datetime
+
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[Insight | None]:
+        user = await info.context.require_user()
+        rows = await lookup.owned(models.Insight, user, node_ids)
+        return [to_gql_insight(row) if row else None for row in rows]
 
 
 def to_gql_insight(row: models.Insight) -> Insight:
@@ -46,7 +50,7 @@ def to_gql_insight(row: models.Insight) -> Insight:
         else None
     )
     return Insight(
-        id=strawberry.ID(str(row.id)),
+        id=row.id,
         kind=row.kind,
         severity=Severity(row.severity),
         title=row.title,
@@ -60,13 +64,3 @@ def to_gql_insight(row: models.Insight) -> Insight:
 async def resolve_insights(info: Info, first: int) -> list[Insight]:
     rows = await outlook(info).insights(first)
     return [to_gql_insight(row) for row in rows]
-
-
-@strawberry.type
-class InsightQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Most important first; recomputed when the data behind them changes.",
-    )
-    async def insights(self, info: Info, first: int = 10) -> list[Insight]:
-        return await resolve_insights(info, first)

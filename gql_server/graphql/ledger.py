@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from enum import Enum
-from typing import Annotated, TypeAlias
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry import relay
 
 from gql_server import models
 from gql_server.errors import NotFound
 from gql_server.graphql.context import Info
+from gql_server.graphql.ids import local_id
 from gql_server.graphql.income_sources import (
     IncomeSourceType,
     linked_income_source,
     present_fields,
 )
-from gql_server.graphql.pagination import Connection, Edge, PageInfo
+from gql_server.graphql.pagination import Connection, Edge, page_info
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import cashflow as cashflow_service
-from gql_server.services import ledger, validation
+from gql_server.services import ledger, lookup, validation
 
 # strawberry.enum registers the model's enum in place and returns it: annotations use
 # the enum itself, through an alias mypy accepts as a type (a call's result is not).
@@ -29,16 +30,13 @@ Direction: TypeAlias = models.Direction
 strawberry.enum(models.Direction, name="Direction")
 
 
-@strawberry.enum
-class Interval(Enum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
+Interval: TypeAlias = cashflow_service.Interval
+strawberry.enum(cashflow_service.Interval, name="Interval")
 
 
 @strawberry.type(name="Transaction")
-class TransactionType:
-    id: strawberry.ID
+class TransactionType(relay.Node):
+    id: relay.NodeID[int]
     occurred_at: datetime = strawberry.field(description="In the user's time zone.")
     amount: Decimal = strawberry.field(description="Always greater than 0; see direction.")
     direction: Direction
@@ -59,10 +57,17 @@ class TransactionType:
     async def income_source(self, info: Info) -> IncomeSourceType | None:
         return await linked_income_source(info, self.income_source_id)
 
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[TransactionType | None]:
+        user = await info.context.require_user()
+        zone = ZoneInfo(user.timezone)
+        rows = await lookup.owned(models.Transaction, user, node_ids)
+        return [to_gql_transaction(row, zone) if row else None for row in rows]
+
 
 def to_gql_transaction(row: models.Transaction, zone: ZoneInfo) -> TransactionType:
     return TransactionType(
-        id=strawberry.ID(str(row.id)),
+        id=row.id,
         occurred_at=row.occurred_at.astimezone(zone),
         amount=row.amount,
         direction=models.Direction(row.direction),
@@ -158,61 +163,42 @@ async def resolve_transactions(
     ]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        page_info=page_info([e.cursor for e in edges], page.has_next_page, page.end_cursor, after),
         count=lambda: ledger.count_transactions(page.filters),
     )
 
 
+async def resolve_cashflow(
+    info: Info, interval: Interval, from_: date | None, to: date | None
+) -> list[CashflowPeriod]:
+    user = await info.context.require_user()
+    periods = await cashflow_service.cashflow(user, cashflow_service.Interval(interval), from_, to)
+    return [
+        CashflowPeriod(
+            start=p.start,
+            end=p.end,
+            income=p.income,
+            expenses=p.expenses,
+            net=p.net,
+            essential_expenses=p.essential_expenses,
+            transaction_count=p.transaction_count,
+        )
+        for p in periods
+    ]
+
+
 @strawberry.type
 class LedgerQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="The caller's transactions, newest first; `first` is at most 100.",
-    )
-    async def transactions(
-        self,
-        info: Info,
-        first: int = 20,
-        after: str | None = None,
-        filter: TransactionFilter | None = None,
-    ) -> Connection[TransactionType]:
-        return await resolve_transactions(info, first, after, filter)
-
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="Null unless it is the caller's."
     )
     async def transaction(self, info: Info, id: strawberry.ID) -> TransactionType | None:
         user = await info.context.require_user()
         try:
-            row = await ledger.get_transaction(user, id)
+            row = await ledger.get_transaction(user, local_id(id, "Transaction"))
         except NotFound:
             return None
         return to_gql_transaction(row, ZoneInfo(user.timezone)) if row else None
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def cashflow(
-        self,
-        info: Info,
-        interval: Interval = Interval.MONTH,
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
-    ) -> list[CashflowPeriod]:
-        user = await info.context.require_user()
-        periods = await cashflow_service.cashflow(
-            user, cashflow_service.Interval(interval.value), from_, to
-        )
-        return [
-            CashflowPeriod(
-                start=p.start,
-                end=p.end,
-                income=p.income,
-                expenses=p.expenses,
-                net=p.net,
-                essential_expenses=p.essential_expenses,
-                transaction_count=p.transaction_count,
-            )
-            for p in periods
-        ]
 
 
 @strawberry.type
@@ -227,7 +213,9 @@ class LedgerMutations:
             category=input.category,
             merchant=input.merchant,
             description=input.description,
-            income_source_id=input.income_source_id,
+            income_source_id=local_id(input.income_source_id, "IncomeSource")
+            if input.income_source_id is not None
+            else None,
         )
         row = await ledger.create_transaction(
             user, form, max_transactions=info.context.settings.max_ledger_transactions
@@ -239,10 +227,14 @@ class LedgerMutations:
         self, info: Info, id: strawberry.ID, input: TransactionPatch
     ) -> TransactionType:
         user = await info.context.require_user()
-        row = await ledger.update_transaction(user, id, present_fields(input))
+        changes = present_fields(input)
+        if changes.get("income_source_id") is not None:
+            changes["income_source_id"] = local_id(changes["income_source_id"], "IncomeSource")
+        row = await ledger.update_transaction(user, local_id(id, "Transaction"), changes)
         return to_gql_transaction(row, ZoneInfo(user.timezone))
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def delete_transaction(self, info: Info, id: strawberry.ID) -> bool:
-        await ledger.delete_transaction(await info.context.require_user(), id)
+        user = await info.context.require_user()
+        await ledger.delete_transaction(user, local_id(id, "Transaction"))
         return True

@@ -13,7 +13,25 @@ Node = TypeVar("Node")
 @strawberry.type
 class PageInfo:
     has_next_page: bool
+    has_previous_page: bool = strawberry.field(
+        description="Pages go forward (first/after): true when this page starts after a cursor."
+    )
+    start_cursor: str | None
     end_cursor: str | None
+
+
+def page_info(
+    cursors: list[str], has_next_page: bool, end_cursor: str | None, after: str | None
+) -> PageInfo:
+    """A forward page's PageInfo. hasPreviousPage is `after` given, which the Relay spec allows
+    for forward pagination (it asks for true only when that is cheap to know); counting the
+    rows before the cursor would cost a query per page."""
+    return PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=end_cursor,
+    )
 
 
 @strawberry.type

@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import TypeAlias
 
 import strawberry
+from strawberry import relay
 
 from gql_server import models
 from gql_server.graphql.context import Info, outlook
+from gql_server.graphql.ids import local_id
 from gql_server.graphql.income_sources import (
     IncomeSourceType,
     linked_income_source,
@@ -17,7 +19,7 @@ from gql_server.graphql.income_sources import (
 )
 from gql_server.graphql.ledger import Direction
 from gql_server.graphql.permissions import IsAuthenticated
-from gql_server.services import recurring_items
+from gql_server.services import lookup, recurring_items
 from gql_server.services.validation import local_today
 
 # strawberry.enum registers the model's enum in place and returns it: annotations use
@@ -40,8 +42,8 @@ strawberry.enum(models.RecurringStatus, name="RecurringStatus")
 
 
 @strawberry.type(name="RecurringItem")
-class RecurringItemType:
-    id: strawberry.ID
+class RecurringItemType(relay.Node):
+    id: relay.NodeID[int]
     merchant: str = strawberry.field(
         description="The counterparty (a category name when found by category)."
     )
@@ -64,11 +66,18 @@ class RecurringItemType:
     async def income_source(self, info: Info) -> IncomeSourceType | None:
         return await linked_income_source(info, self.income_source_id)
 
+    @classmethod
+    async def resolve_owned(cls, info: Info, node_ids: list[str]) -> list[RecurringItemType | None]:
+        user = await info.context.require_user()
+        today = local_today(user.timezone)
+        rows = await lookup.owned(models.RecurringItem, user, node_ids)
+        return [to_gql_recurring_item(row, today) if row else None for row in rows]
+
 
 def to_gql_recurring_item(row: models.RecurringItem, today: date) -> RecurringItemType:
     cadence = models.RecurringCadence(row.cadence)
     return RecurringItemType(
-        id=strawberry.ID(str(row.id)),
+        id=row.id,
         merchant=row.merchant,
         category=row.category,
         direction=models.Direction(row.direction),
@@ -137,21 +146,6 @@ async def resolve_recurring_items(
 
 
 @strawberry.type
-class RecurringQueries:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Recurring income and expenses by next date: detected and declared.",
-    )
-    async def recurring_items(
-        self,
-        info: Info,
-        status: RecurringStatus | None = None,
-        direction: Direction | None = None,
-    ) -> list[RecurringItemType]:
-        return await resolve_recurring_items(info, status, direction)
-
-
-@strawberry.type
 class RecurringMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -170,7 +164,9 @@ class RecurringMutations:
             day_of_month=input.day_of_month,
             next_date=input.next_date,
             category=input.category,
-            income_source_id=str(input.income_source_id) if input.income_source_id else None,
+            income_source_id=local_id(input.income_source_id, "IncomeSource")
+            if input.income_source_id
+            else None,
             note=input.note,
         )
         row = await recurring_items.declare_item(user, form)
@@ -193,8 +189,8 @@ class RecurringMutations:
             if changes.get(name) is not None:
                 changes[name] = enum(changes[name])
         if changes.get("income_source_id") is not None:
-            changes["income_source_id"] = str(changes["income_source_id"])
-        row = await recurring_items.update_item(user, id, changes)
+            changes["income_source_id"] = local_id(changes["income_source_id"], "IncomeSource")
+        row = await recurring_items.update_item(user, local_id(id, "RecurringItem"), changes)
         return to_gql_recurring_item(row, local_today(user.timezone))
 
     @strawberry.mutation(
@@ -203,5 +199,5 @@ class RecurringMutations:
     )
     async def dismiss_recurring_item(self, info: Info, id: strawberry.ID) -> RecurringItemType:
         user = await info.context.require_user()
-        row = await recurring_items.dismiss_item(user, id)
+        row = await recurring_items.dismiss_item(user, local_id(id, "RecurringItem"))
         return to_gql_recurring_item(row, local_today(user.timezone))

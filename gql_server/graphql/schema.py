@@ -19,36 +19,28 @@ from strawberry.extensions import (
 )
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
-from gql_server.graphql.buffer import BufferMutations, BufferQueries
+from gql_server.graphql.buffer import BufferMutations
+from gql_server.graphql.caller import CallerFields
 from gql_server.graphql.costs import cost_rule
 from gql_server.graphql.document_cache import DocumentCache, Documents
 from gql_server.graphql.errors import ApiErrorCodes
-from gql_server.graphql.forecasts import ForecastMutations, ForecastQueries
+from gql_server.graphql.forecasts import ForecastMutations
 from gql_server.graphql.generation import (
     GenerationMutations,
     GenerationQueries,
     GenerationSubscriptions,
 )
-from gql_server.graphql.income_sources import IncomeSourceMutations, IncomeSourceQueries
-from gql_server.graphql.insights import InsightQueries
+from gql_server.graphql.income_sources import IncomeSourceMutations
 from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
-from gql_server.graphql.recurring import RecurringMutations, RecurringQueries
+from gql_server.graphql.nodes import NodeQueries
+from gql_server.graphql.recurring import RecurringMutations
 from gql_server.graphql.scalars import DECIMAL
 from gql_server.settings import Settings
 
 
 @strawberry.type
-class Query(
-    AccountQueries,
-    LedgerQueries,
-    IncomeSourceQueries,
-    ForecastQueries,
-    RecurringQueries,
-    BufferQueries,
-    InsightQueries,
-    GenerationQueries,
-):
-    pass
+class Query(AccountQueries, CallerFields, LedgerQueries, GenerationQueries, NodeQueries):
+    """The caller's data (CallerFields) is the same set of fields as on `me`."""
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from gql_server.models import User
-from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code
+from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code, row_id
 
 ME = "{ me { id email fullName city occupation role currency timezone } }"
 LOGIN = """mutation($email: String!, $password: String!) {
@@ -171,7 +171,7 @@ def _claims(user_id: str, **overrides: object) -> dict[str, object]:
 
 
 async def test_forged_expired_and_unsigned_tokens_are_refused(api: Api, settings) -> None:
-    user_id = (await api.register())["user"]["id"]
+    user_id = str(row_id((await api.register())["user"]["id"]))
     secret = settings.jwt_secret
     past = datetime.now(UTC) - timedelta(hours=1)
     tokens = {

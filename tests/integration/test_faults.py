@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD
+from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD, row_id
 from tests.factories import assert_balances_exact, give_generated_history
 from tests.live_server import Server
 
@@ -40,7 +40,7 @@ def _register(server: Server, email: str = "ravi@example.in") -> tuple[str, int]
         REGISTER, {"i": {"email": email, "password": STRONG_PASSWORD, "fullName": "Ravi"}}
     )
     payload = body["data"]["register"]
-    return payload["accessToken"], int(payload["user"]["id"])
+    return payload["accessToken"], row_id(payload["user"]["id"])
 
 
 def _code(body: dict) -> str | None:
@@ -116,13 +116,13 @@ async def test_sigterm_while_a_job_writes_fails_it_with_a_reason_and_no_half_use
         stopped_in = time.monotonic() - started
 
         job = await admin.fetchrow(
-            "SELECT status, error, users_done FROM generation_job WHERE id = $1", int(job_id)
+            "SELECT status, error, users_done FROM generation_job WHERE id = $1", row_id(job_id)
         )
         assert job is not None
         users = await admin.fetch(
             "SELECT u.id, COUNT(t.id) AS n FROM app_user u LEFT JOIN ledger_transaction t "
             "ON t.user_id = u.id WHERE u.generation_job_id = $1 GROUP BY u.id",
-            int(job_id),
+            row_id(job_id),
         )
     finally:
         await admin.close()

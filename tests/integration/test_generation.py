@@ -25,7 +25,7 @@ from gql_server.models import (
 )
 from gql_server.services import generation
 from gql_server.services.generation import history_end
-from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, empty_tables, error_code
+from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, empty_tables, error_code, row_id
 from tests.factories import assert_balances_exact
 
 START = """mutation($i: GenerateDatasetInput!) { generateDataset(input: $i) {
@@ -65,7 +65,7 @@ async def test_admin_generates_users_who_can_sign_in_with_their_data(api: Api) -
     job = await _wait(api, started["id"])
 
     assert (job["status"], job["usersDone"], job["error"]) == ("SUCCEEDED", 6, None)
-    generated = await User.filter(generation_job_id=int(job["id"])).order_by("id")
+    generated = await User.filter(generation_job_id=row_id(job["id"])).order_by("id")
     assert len(generated) == 6
     assert (
         await Transaction.filter(user_id__in=[u.id for u in generated]).count()
@@ -97,7 +97,7 @@ async def test_same_seed_gives_the_same_rows(api: Api) -> None:
         api, (await api.post(START, {"i": _input(users=2)}))["data"]["generateDataset"]["id"]
     )
     assert job["status"] == "SUCCEEDED"
-    user = await User.filter(generation_job_id=int(job["id"])).order_by("id").first()
+    user = await User.filter(generation_job_id=row_id(job["id"])).order_by("id").first()
     assert user is not None
     stored = await Transaction.filter(user_id=user.id).order_by("occurred_at", "id")
     expected = generate_user(7, 0, 60, end, generation.PATTERNS)
@@ -162,7 +162,7 @@ async def test_cancel_stops_between_users_and_leaves_no_half_written_user(api: A
     await api.register_admin()
     started = (await api.post(START, {"i": _input(users=300, days=365)}))["data"]
     job_id = started["generateDataset"]["id"]
-    while (await GenerationJob.get(id=int(job_id))).users_done < 4:
+    while (await GenerationJob.get(id=row_id(job_id))).users_done < 4:
         await asyncio.sleep(0.02)
 
     cancelled = (await api.post(CANCEL, {"id": job_id}))["data"]["cancelGenerationJob"]
@@ -171,7 +171,7 @@ async def test_cancel_stops_between_users_and_leaves_no_half_written_user(api: A
     assert cancelled["cancelRequested"] is True
     assert job["status"] == "CANCELLED"
     assert 4 <= job["usersDone"] < 300
-    users = await User.filter(generation_job_id=int(job_id))
+    users = await User.filter(generation_job_id=row_id(job_id))
     assert len(users) == job["usersDone"]
     assert (
         await Transaction.filter(user_id__in=[u.id for u in users]).count()
@@ -191,7 +191,7 @@ async def test_a_clash_fails_the_job_with_a_reason_and_keeps_whole_users_only(ap
 
     assert job["status"] == "FAILED"
     assert "clashed" in job["error"]
-    users = await User.filter(generation_job_id=int(job["id"]))
+    users = await User.filter(generation_job_id=row_id(job["id"]))
     assert len(users) == job["usersDone"] == 4  # the first chunk of four, whole
     for user in users:
         assert await Transaction.filter(user_id=user.id).count() > 0
@@ -287,7 +287,7 @@ async def test_shutting_the_server_down_fails_its_running_job_with_a_reason(sett
             api = Api(client)
             await api.register_admin()
             body = await api.post(START, {"i": _input(users=400, days=365)})
-            job_id = int(body["data"]["generateDataset"]["id"])
+            job_id = row_id(body["data"]["generateDataset"]["id"])
             while (await GenerationJob.get(id=job_id)).users_done < 4:
                 await asyncio.sleep(0.02)
     # The lifespan has shut down while the job was still writing; look at what it left.

@@ -10,7 +10,7 @@ import pytest
 from tortoise.exceptions import IntegrityError
 
 from gql_server.models import Transaction, User
-from tests.conftest import BOTH_BACKENDS, Api, error_code
+from tests.conftest import BOTH_BACKENDS, Api, error_code, row_id
 from tests.factories import (
     assert_balances_exact,
     make_source,
@@ -107,7 +107,7 @@ async def test_pages_are_newest_first_complete_and_stable_under_inserts(api: Api
     original = await Transaction.filter(user_id=user.id, occurred_at__lt=cutoff).order_by(
         "-occurred_at", "-id"
     )
-    assert ids == [str(r.id) for r in original]
+    assert [row_id(i) for i in ids] == [r.id for r in original]
     assert (first["pageInfo"]["hasNextPage"], third["pageInfo"]["hasNextPage"]) == (True, False)
     assert first["totalCount"] == 45
     assert third["totalCount"] == 46
@@ -217,7 +217,7 @@ async def test_a_rejected_update_changes_nothing(api: Api) -> None:
     created = (await _create(api, amount="100.00"))["data"]["createTransaction"]
     body = await api.post(UPDATE, {"id": created["id"], "i": {"amount": "0", "merchant": "New"}})
     assert error_code(body) == "BAD_USER_INPUT"
-    row = await Transaction.get(id=int(created["id"]))
+    row = await Transaction.get(id=row_id(created["id"]))
     assert (row.amount, row.merchant) == (Decimal("100.00"), "")
 
 

@@ -28,7 +28,7 @@ from gql_server.graphql.schema import Schema
 from gql_server.graphql.view import GraphQLView
 from gql_server.models import IncomeSource, RateLimitCounter, Transaction, User
 from gql_server.settings import PUBLISHED_JWT_SECRETS, Settings, load_settings
-from tests.conftest import STRONG_PASSWORD, Api, empty_tables, error_code
+from tests.conftest import STRONG_PASSWORD, Api, empty_tables, error_code, row_id
 from tests.integration.test_cli import run_cli
 from tests.live_server import Server
 
@@ -386,7 +386,7 @@ SOURCE = """mutation($i: IncomeSourceInput!) { createIncomeSource(input: $i) { i
 async def test_concurrent_creates_never_pass_the_income_source_cap(api: Api) -> None:
     user = await api.register()
     await IncomeSource.bulk_create(
-        [IncomeSource(user_id=int(user["user"]["id"]), name=f"Client {i}") for i in range(195)]
+        [IncomeSource(user_id=row_id(user["user"]["id"]), name=f"Client {i}") for i in range(195)]
     )
     bodies = await asyncio.gather(
         *(api.post(SOURCE, {"i": {"name": f"Rush {i}"}}) for i in range(40))

@@ -15,7 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD
+from tests.conftest import ADMIN_PG_URL, STRONG_PASSWORD, row_id
 from tests.live_server import Server
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
@@ -153,7 +153,7 @@ async def test_a_killed_servers_job_is_failed_by_the_next_one_with_nothing_half_
         users = await connection.fetch(
             "SELECT u.id, COUNT(t.id) AS n FROM app_user u LEFT JOIN ledger_transaction t "
             "ON t.user_id = u.id WHERE u.generation_job_id = $1 GROUP BY u.id",
-            int(job_id),
+            row_id(job_id),
         )
     finally:
         await connection.close()
@@ -193,7 +193,7 @@ async def test_the_database_going_away_mid_job_fails_it_with_a_reason(
             await admin.close()
         for _ in range(300):
             seen = await connection.fetchrow(
-                "SELECT status, error, users_done FROM generation_job WHERE id = $1", int(job_id)
+                "SELECT status, error, users_done FROM generation_job WHERE id = $1", row_id(job_id)
             )
             assert seen is not None
             if seen["status"] != "running":
@@ -202,7 +202,7 @@ async def test_the_database_going_away_mid_job_fails_it_with_a_reason(
         users = await connection.fetch(
             "SELECT u.id, COUNT(t.id) AS n FROM app_user u LEFT JOIN ledger_transaction t "
             "ON t.user_id = u.id WHERE u.generation_job_id = $1 GROUP BY u.id",
-            int(job_id),
+            row_id(job_id),
         )
     finally:
         await connection.close()

@@ -49,7 +49,7 @@ from gql_server.models import (
     User,
 )
 from gql_server.settings import Settings
-from tests.conftest import STRONG_PASSWORD, Api, error_code
+from tests.conftest import STRONG_PASSWORD, Api, error_code, global_id, row_id
 
 ME = "{ me { id email } }"
 LOGIN = """mutation($email: String!, $password: String!) {
@@ -410,7 +410,7 @@ async def test_bad_tokens_are_unauthenticated_and_change_nothing(
         revoked=second["accessToken"],
     )
     token = BAD_TOKENS[kind](tokens)
-    assert bystander["user"]["id"] == "1"
+    assert row_id(bystander["user"]["id"]) == 1
     refresh_rows = await RefreshToken.all().count()
 
     created = await api.post(NEW_SOURCE, token=token)
@@ -663,8 +663,8 @@ async def build_world(api: Api, needs_recurring: bool) -> World:
         api=api,
         victim_token=victim["accessToken"],
         attacker_token=attacker["accessToken"],
-        victim_id=int(victim["user"]["id"]),
-        attacker_id=int(attacker["user"]["id"]),
+        victim_id=row_id(victim["user"]["id"]),
+        attacker_id=row_id(attacker["user"]["id"]),
     )
     for owner, token in (("their", world.victim_token), ("my", world.attacker_token)):
         name = VICTIM_NAME if owner == "their" else "My client"
@@ -718,8 +718,27 @@ def _recurring_patch(**overrides: Any) -> dict[str, Any]:
     return sample_input(input_type_of("Mutation.updateRecurringItem", "input"), **overrides)
 
 
+def _their_node(w: World, kind: str, type_name: str) -> str:
+    """Their object's global ID (the ids the API answers), or one that never existed."""
+    return global_id(type_name, MISSING_ID) if w.missing else w.theirs(kind)
+
+
 CROSS_USER_CASES = [
     CrossUserCase("Query.transaction", "id", lambda w: {"id": w.theirs("transaction")}, "null"),
+    CrossUserCase(
+        "Query.node", "id", lambda w: {"id": _their_node(w, "transaction", "Transaction")}, "null"
+    ),
+    CrossUserCase(
+        "Query.nodes",
+        "ids",
+        lambda w: {
+            "ids": [
+                _their_node(w, "transaction", "Transaction"),
+                _their_node(w, "income source", "IncomeSource"),
+            ]
+        },
+        "null",
+    ),
     CrossUserCase(
         "Mutation.createTransaction",
         "input.incomeSourceId",
@@ -845,7 +864,8 @@ async def test_another_users_id_reads_as_not_found_and_changes_nothing(
 
     if case.expect == "null":
         assert "errors" not in body, body
-        assert next(iter(body["data"].values())) is None
+        answer = next(iter(body["data"].values()))
+        assert answer is None or answer == [None] * len(answer), body
     else:
         assert codes(body) == [case.expect], body
         assert body["data"] is None or None in body["data"].values()
