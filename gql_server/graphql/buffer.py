@@ -65,12 +65,13 @@ class BufferType:
     )
     risk_score: float = strawberry.field(description="0 (safe) .. 1.")
 
-    @strawberry.field(description="Newest first; `first` is at most 100.")
+    @strawberry.field(description="Newest first; `first` is at most MAX_PAGE_SIZE (100).")
     async def entries(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[BufferEntryType]:
         user = await info.context.require_user()
-        page = await buffer_service.list_entries(user, first, after)
+        limit = info.context.settings.max_page_size
+        page = await buffer_service.list_entries(user, first, after, limit)
         edges = [
             Edge(cursor=buffer_service.encode_cursor(e.id), node=to_gql_entry(e))
             for e in page.items

@@ -69,7 +69,8 @@ OWN: list[type[BasePermission]] = [OwnData]
 class CallerFields:
     @strawberry.field(
         permission_classes=OWN,
-        description="The caller's transactions, newest first; `first` is at most 100.",
+        description="The caller's transactions, newest first; `first` is at most MAX_PAGE_SIZE "
+        "(100).",
     )
     async def transactions(
         self,

@@ -111,8 +111,9 @@ class GenerationQueries:
             return None
 
     @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
-    async def generation_jobs(self, first: int = 20) -> list[GenerationJobType]:
-        return [to_gql_job(job) for job in await generation.list_jobs(first)]
+    async def generation_jobs(self, info: Info, first: int = 20) -> list[GenerationJobType]:
+        jobs = await generation.list_jobs(first, info.context.settings.max_page_size)
+        return [to_gql_job(job) for job in jobs]
 
 
 @strawberry.type

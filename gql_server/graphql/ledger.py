@@ -154,7 +154,11 @@ async def resolve_transactions(
 ) -> Connection[TransactionType]:
     user = await info.context.require_user()
     page = await ledger.list_transactions(
-        user, first, after, to_service_filter(filter, user.timezone)
+        user,
+        first,
+        after,
+        to_service_filter(filter, user.timezone),
+        limit=info.context.settings.max_page_size,
     )
     zone = ZoneInfo(user.timezone)
     edges = [

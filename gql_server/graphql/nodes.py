@@ -11,7 +11,6 @@ from typing import Any, Protocol
 import strawberry
 from strawberry import relay
 
-from gql_server.errors import BadUserInput
 from gql_server.graphql.accounts import UserType
 from gql_server.graphql.buffer import BufferEntryType
 from gql_server.graphql.context import Info
@@ -22,8 +21,9 @@ from gql_server.graphql.insights import Insight
 from gql_server.graphql.ledger import TransactionType
 from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.graphql.recurring import RecurringItemType
+from gql_server.services import pages
 
-MAX_IDS = 100
+MAX_IDS = pages.IDS_PER_LOOKUP
 
 
 class OwnedNode(Protocol):
@@ -74,6 +74,5 @@ class NodeQueries:
         description=f"node(id) for each id, in order (at most {MAX_IDS}).",
     )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
-        if len(ids) > MAX_IDS:
-            raise BadUserInput(f"ids may hold at most {MAX_IDS} ids", field="ids")
+        pages.id_count(ids)
         return await resolve_nodes(info, list(ids))

@@ -14,12 +14,11 @@ from tortoise.transactions import in_transaction
 from gql_server import locks
 from gql_server.errors import BadUserInput, Conflict
 from gql_server.models import Buffer, BufferEntry, BufferEntryKind, User
-from gql_server.services import cursors, validation
+from gql_server.services import cursors, pages, validation
 
 MAX_KEY_LENGTH = 100
 MAX_NOTE_LENGTH = 200
 MAX_TARGET_MONTHS = 24.0
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,10 @@ async def get_buffer(user: User) -> Buffer:
         return await Buffer.get(user_id=user.id)
 
 
-async def list_entries(user: User, first: int = 20, after: str | None = None) -> EntryPage:
-    if not 1 <= first <= MAX_PAGE_SIZE:
-        raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+async def list_entries(
+    user: User, first: int = 20, after: str | None = None, limit: int = pages.DEFAULT_PAGE_SIZE
+) -> EntryPage:
+    pages.page_size(first, limit)
     buffer = await get_buffer(user)
     query = BufferEntry.filter(buffer_id=buffer.id)
     if after:

@@ -25,6 +25,7 @@ from gql_server.generator.payloads import ChunkRequest, build_chunk
 from gql_server.generator.synth import PATTERNS, generate_user
 from gql_server.generator.writers import DuplicateUser, reserve_ids, write_chunk
 from gql_server.models import GenerationJob, JobStatus, User
+from gql_server.services import pages
 from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.services.validation import object_id
 from gql_server.settings import Settings
@@ -137,9 +138,8 @@ async def get_job(job_id: str | int) -> GenerationJob:
     return job
 
 
-async def list_jobs(first: int) -> list[GenerationJob]:
-    if not 1 <= first <= 100:
-        raise BadUserInput("first must be between 1 and 100", field="first")
+async def list_jobs(first: int, limit: int = pages.DEFAULT_PAGE_SIZE) -> list[GenerationJob]:
+    pages.page_size(first, limit)
     return await GenerationJob.all().order_by("-id").limit(first)
 
 

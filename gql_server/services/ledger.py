@@ -16,11 +16,9 @@ from gql_server import db, locks
 from gql_server.core.categories import categorize, normalize_category
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import Direction, IncomeSource, Transaction, User
-from gql_server.services import cursors, validation
+from gql_server.services import cursors, pages, validation
 from gql_server.services.balances import recompute_balances
 from gql_server.services.validation import BIGINT_ID_MAX, object_id
-
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -93,17 +91,15 @@ def _filter_q(user: User, f: TransactionFilter | None) -> Q:
     return q & Q(**{key: value for key, value in conditions.items() if value is not None})
 
 
-def _page_size(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE_SIZE:
-        raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
-    return first
-
-
 async def list_transactions(
-    user: User, first: int = 20, after: str | None = None, f: TransactionFilter | None = None
+    user: User,
+    first: int = 20,
+    after: str | None = None,
+    f: TransactionFilter | None = None,
+    limit: int = pages.DEFAULT_PAGE_SIZE,
 ) -> Page:
     """Newest first. A keyset cursor (time, id) keeps pages stable while rows are added."""
-    size = _page_size(first)
+    size = pages.page_size(first, limit)
     filters = _filter_q(user, f)
     query = Transaction.filter(filters)
     if after:

@@ -435,3 +435,25 @@ async def test_a_window_boundary_does_not_hand_out_a_fresh_limit(api: Api) -> No
     await asyncio.sleep(2 - time.time() % 2 + 0.05)  # just past the boundary
     with pytest.raises(RateLimited):
         await rate_limits.hit("login:address:198.51.100.77", 5, window)
+
+
+async def test_max_page_size_bounds_every_connection(settings: Settings) -> None:
+    # MAX_PAGE_SIZE was read and then ignored: each service had 100 written in.
+    app = create_app(replace(settings, max_page_size=10))
+    async with LifespanManager(app) as manager:
+        await empty_tables()
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            api = Api(client)
+            await api.register()
+            over = [
+                await api.post("{ transactions(first: 11) { edges { cursor } } }"),
+                await api.post("{ buffer { entries(first: 11) { edges { cursor } } } }"),
+            ]
+            within = await api.post("{ transactions(first: 10) { edges { cursor } } }")
+
+    for body in over:
+        assert error_code(body) == "BAD_USER_INPUT"
+        assert body["errors"][0]["extensions"]["field"] == "first"
+        assert "between 1 and 10" in body["errors"][0]["message"]
+    assert "errors" not in within

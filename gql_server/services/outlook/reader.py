@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from gql_server.errors import BadUserInput
 from gql_server.models import (
     Direction,
     Insight,
@@ -18,7 +17,7 @@ from gql_server.models import (
     Transaction,
     User,
 )
-from gql_server.services import recurring_items, scenarios
+from gql_server.services import pages, recurring_items, scenarios
 from gql_server.services.outlook import inputs
 from gql_server.services.outlook.service import OutlookService
 from gql_server.services.outlook.views import (
@@ -29,12 +28,6 @@ from gql_server.services.outlook.views import (
 from gql_server.services.validation import local_today
 
 T = TypeVar("T")
-
-
-def check_first(first: int) -> int:
-    if not 1 <= first <= 50:
-        raise BadUserInput("first must be between 1 and 50", field="first")
-    return first
 
 
 async def excluded_transactions(user: User, ids: Sequence[int]) -> list[Transaction]:
@@ -128,7 +121,7 @@ class OutlookReader:
 
     async def insights(self, first: int) -> list[Insight]:
         """The most important first, as of the caller's current data."""
-        check_first(first)
+        pages.page_size(first, pages.TOP_INSIGHTS)
         user = await self._user()
         await self.current()
         return await Insight.filter(user_id=user.id).order_by("-importance", "id").limit(first)
