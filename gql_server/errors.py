@@ -47,6 +47,10 @@ class RateLimited(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """A dependency (database, forecast pool) is down; retrying later may work."""
+    """A dependency (database, forecast pool) is down or too slow; retrying later may work
+    (the API contract's SERVICE_UNAVAILABLE, not a bug of ours)."""
 
-    code = "INTERNAL_SERVER_ERROR"
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message, **{"retryable": True, **extra})

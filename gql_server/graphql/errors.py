@@ -133,7 +133,7 @@ class ApiErrorCodes(MaskErrors):
                 request_id,
                 type(original).__name__,
             )
-            extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+            extensions = {"code": "SERVICE_UNAVAILABLE", "requestId": request_id}
             message = "The database is unavailable; try again shortly."
             return self._rebuild(error, message, {**extensions, "retryable": True})
         logger.error(

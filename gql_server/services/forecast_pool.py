@@ -155,7 +155,7 @@ class ForecastPool:
 
     def late(self) -> ServiceUnavailable:
         return ServiceUnavailable(
-            f"the forecast took longer than {self.timeout_s:.0f} s; try again", retryable=True
+            f"the forecast took longer than {self.timeout_s:.0f} s; try again"
         )
 
     def _replace(self, broken: Executor) -> None:

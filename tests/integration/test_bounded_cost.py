@@ -215,7 +215,7 @@ async def test_waiting_for_a_pool_slot_counts_in_the_time_limit(settings: Settin
         b.executor.gate.set()
         await running
 
-    assert error_code(waited) == "INTERNAL_SERVER_ERROR"
+    assert error_code(waited) == "SERVICE_UNAVAILABLE"
     assert "longer than 1 s" in waited["errors"][0]["message"]
     assert waited["errors"][0]["extensions"]["retryable"] is True
     assert took < 2.5

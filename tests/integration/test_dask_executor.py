@@ -74,7 +74,7 @@ async def test_no_scheduler_means_a_coded_error_and_a_degraded_health(settings) 
 
     assert health.status_code == 200
     assert health.json() == {"status": "degraded", "database": "up", "forecast_executor": "down"}
-    assert error_code(body) == "INTERNAL_SERVER_ERROR"
+    assert error_code(body) == "SERVICE_UNAVAILABLE"
     assert "cannot be reached" in body["errors"][0]["message"]
     assert "127.0.0.1" not in str(body)  # no internal address reaches the client
     assert ledger["data"]["transactions"]["totalCount"] > 0  # the rest of the API works

@@ -86,7 +86,7 @@ async def test_a_database_restart_gives_clear_errors_then_service_resumes_by_its
         await asyncio.sleep(0.1)
 
     assert seen["health"] == 503
-    assert _code(seen["body"]) == "INTERNAL_SERVER_ERROR"  # type: ignore[arg-type]
+    assert _code(seen["body"]) == "SERVICE_UNAVAILABLE"  # type: ignore[arg-type]
     assert "127.0.0.1" not in str(seen["body"])
     assert "asyncpg" not in str(seen["body"])
     assert body["data"]["me"]["email"] == "ravi@example.in"

@@ -174,7 +174,7 @@ async def test_healthz_is_503_and_graphql_coded_without_the_database(settings: S
                 },
             )
         ).json()
-        assert error_code(body) == "INTERNAL_SERVER_ERROR"
+        assert error_code(body) == "SERVICE_UNAVAILABLE"
         assert "127.0.0.1" not in str(body)
     finally:
         await client.aclose()
