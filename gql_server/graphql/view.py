@@ -1,4 +1,16 @@
-"""The Strawberry ASGI view, with transport errors answered as JSON carrying a code."""
+"""The Strawberry ASGI view, with transport errors answered as JSON carrying a code.
+
+What it changes of Strawberry's view, and through what:
+- public hooks: `get_context`, `encode_json`/`decode_json` (orjson out; a depth check in),
+  `process_result` (a code on syntax errors), `websocket_adapter_class` (malformed messages);
+- no public hook, so an override of the view's own methods, each kept small and calling
+  Strawberry's first: `parse_json` (a bare JSON value is a 400, not a 500),
+  `parse_http_body` (NUL and lone surrogates refused before anything stores them),
+  `execute_single` (a subscription over plain HTTP is the client's mistake, not a 500);
+- `__call__` for HTTP, which is ours: the request is answered in a task so that a client who
+  hangs up cancels it.
+Strawberry's pin in pyproject.toml is the range the suite passed on with these overrides.
+"""
 
 from __future__ import annotations
 
@@ -138,6 +150,8 @@ class GraphQLView(GraphQL[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # PostgreSQL cannot store NUL or an unpaired surrogate: refused here, as the body's
+        # fault, rather than as a database error deep inside a mutation.
         parsed = await super().parse_http_body(request)
         for data in parsed if isinstance(parsed, list) else [parsed]:
             problem = unstorable_text_problem([data.query, data.variables])
