@@ -7,8 +7,9 @@ whose amount wanders is better left to the model, which keeps its spread (schedu
 at their latest level made forecasts of volatile earners worse, bench/known_money.py). Rows
 of a scheduled series are taken out of the history, or the model would count the rent twice:
 once on its date and once smeared over the month. A scheduled item is not certain either: in
-each simulated path a detected series stops after any occurrence with a small chance that
-grows as its confidence falls (a loan repaid, a plan dropped; `continuation`).
+each simulated path a detected series may stop with a small hazard per month, counted from its
+first due date, that grows as its confidence falls (a loan repaid, a plan dropped;
+`continuation`).
 
 One-off shocks (`outliers.outliers`, a ₹60,000 laptop, a one-time windfall) are clipped to
 the largest amount that would not be an outlier in their category (winsorised): the model
@@ -38,16 +39,17 @@ from gql_server.core.series import DailySeries, Ledger, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
 MIN_SCHEDULED_CONFIDENCE = 0.5
-# The chance that a detected series stops after any one occurrence (a loan repaid, a plan
-# dropped, a client gone): a floor for the most regular, more for the less sure. Confidence is
-# not itself a chance of continuing; taken as one, it dropped a salary from a third of the
-# paths and biased stable earners' forecasts low (bench/known_money.py).
+# The chance that a detected series stops in any one month (a loan repaid, a plan dropped, a
+# client gone): a floor for the most regular, more for the less sure. Per month, whatever the
+# cadence: per payment, a weekly series was charged four times as often as a monthly one.
+# Confidence is not itself a chance of continuing; taken as one, it dropped a salary from a
+# third of the paths and biased stable earners' forecasts low (bench/known_money.py).
 BASE_HAZARD = 0.02
 CONFIDENCE_HAZARD = 0.15
 
 
 def continuation(confidence: float) -> float:
-    """The chance that a detected series with this confidence pays its next occurrence."""
+    """The chance that a detected series with this confidence is still paying a month on."""
     return 1.0 - (BASE_HAZARD + CONFIDENCE_HAZARD * (1.0 - min(max(confidence, 0.0), 1.0)))
 
 
