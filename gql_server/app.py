@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
@@ -67,6 +68,21 @@ def _trusted_proxies(settings: Settings) -> list[Middleware]:
     return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
 
 
+_frozen = False  # per process: the objects of the first start-up are frozen once
+
+
+def _freeze_startup_objects() -> None:
+    """Leave what start-up made (modules, the schema, numpy, statsmodels: some 190,000
+    objects) out of the garbage collector's full passes. A full pass over them paused the
+    event loop for 0.15-0.2 s in the middle of requests (seen with gc.disable(): no pause).
+    The garbage of start-up is collected first, so freezing keeps nothing alive."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     if settings.ledger_now is not None:
@@ -81,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         config = db.tortoise_config(settings.database_url, settings.db_pool_size)
         async with RegisterTortoise(app, config=config):
             logger.info("database: %s", db.describe(settings.database_url))
+            _freeze_startup_objects()
             sweeper = asyncio.create_task(resources.job_runner.sweep_forever())
             try:
                 yield
