@@ -64,8 +64,9 @@ async def load_ledger(user: User, as_of: date) -> Ledger:
 
 
 async def load_ledger_rows(user: User, as_of: date) -> LoadedLedger:
-    """The user's ledger as arrays. The rows are turned into arrays in a thread: for a large
-    ledger that is a second of Python the event loop would otherwise spend."""
+    """The user's ledger as arrays, built in a thread: on PostgreSQL from COPY's CSV (pandas'
+    C reader), on SQLite from row tuples. For a large ledger that is work the event loop
+    would otherwise spend (0.45 s for 100,000 rows as tuples on the loop)."""
     opening, zone = float(user.opening_balance), user.timezone
     if db.is_sqlite():
         rows = await db.fetch_tuples(_LEDGER, user.id)
