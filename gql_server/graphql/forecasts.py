@@ -82,7 +82,9 @@ class Features:
 @strawberry.input(description="A one-off expense on a day inside the forecast.")
 class OneOffInput:
     amount: Decimal = strawberry.field(description="Rupees, > 0, at most 2 decimals.")
-    on: date = strawberry.field(description="From tomorrow to the horizon's last day.")
+    on: date = strawberry.field(
+        description="From today (the first forecast day) to the horizon's last day."
+    )
     note: str | None = None
 
 

@@ -46,10 +46,11 @@ class ScenarioForm:
 
 
 async def check_scenario(
-    user: User, form: ScenarioForm, horizon_days: int, today: date
+    user: User, form: ScenarioForm, horizon_days: int, as_of: date
 ) -> Scenario:
     """A Scenario of the caller's own sources and amounts that can be paid: each failure is a
-    BAD_USER_INPUT naming its field (another user's source is NOT_FOUND, as a missing one)."""
+    BAD_USER_INPUT naming its field (another user's source is NOT_FOUND, as a missing one).
+    One-offs fall in the forecast: the `horizon_days` after `as_of`, the history's last day."""
     prefix = "scenario."
     if len(form.drop_income_sources) > MAX_LIST or len(form.one_off_expenses) > MAX_LIST:
         raise BadUserInput(f"a scenario takes at most {MAX_LIST} entries per list")
@@ -73,7 +74,7 @@ async def check_scenario(
     extra = Decimal("0")
     if form.extra_monthly_expense is not None:
         extra = validation.money(form.extra_monthly_expense, f"{prefix}extraMonthlyExpense")
-    first, last = today + timedelta(days=1), today + timedelta(days=horizon_days)
+    first, last = as_of + timedelta(days=1), as_of + timedelta(days=horizon_days)
     one_offs = []
     for k, one_off in enumerate(form.one_off_expenses):
         where = f"{prefix}oneOffExpenses[{k}]"

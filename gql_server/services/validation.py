@@ -69,6 +69,12 @@ def local_today(timezone: str) -> date:
     return clock.today(timezone)
 
 
+def history_end(timezone: str) -> date:
+    """The last complete local day: where an outlook's history ends (today's rows so far are
+    known flows of its first day, `core.known_money.ahead`)."""
+    return clock.today(timezone) - timedelta(days=1)
+
+
 INT_ID_MAX = 2**31 - 1  # IntField primary keys
 BIGINT_ID_MAX = 2**63 - 1  # BigIntField primary keys
 

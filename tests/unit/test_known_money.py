@@ -116,6 +116,30 @@ def test_known_flows_follow_the_scenario() -> None:
         known_flows(ledger, known, 5, Scenario(one_offs=(laptop,)))
 
 
+def test_todays_rows_are_known_flows_of_the_first_day_and_settle_what_they_pay() -> None:
+    """The history ends yesterday (AS_OF); 1 January is today, still running. Rent due today
+    and not yet paid is scheduled today; paid this morning, it is in today's rows once, not
+    scheduled again, and due next on 1 February."""
+    today = AS_OF + timedelta(days=1)
+    coffee: Row = (today, 250.0, False, "Food", "Blue Tokai")
+    unpaid, unpaid_names = make_ledger(_history([coffee]), AS_OF)
+    paid, paid_names = make_ledger(
+        _history([coffee, (today, 15_000.0, False, "Rent", RENT)]), AS_OF
+    )
+
+    before = plan_known_money(unpaid, merchants=unpaid_names)
+    after = plan_known_money(paid, merchants=paid_names)
+    _, owed = known_flows(unpaid, before, 35)
+    _, settled = known_flows(paid, after, 35)
+
+    assert owed[0] == 15_000.0 + 250.0  # the rent still due today, and the coffee had
+    assert settled[0] == 15_000.0 + 250.0  # the rent paid today, once
+    assert settled[31] == 15_000.0  # next due on 1 February
+    rent = next(s for s in after.schedule if s.merchant == RENT)
+    assert rent.next_date == date(2025, 2, 1)
+    assert len(daily_series(paid)) == len(daily_series(unpaid))  # today is not history
+
+
 @pytest.mark.parametrize("change", [-100.5, 500.5, float("inf")])
 def test_a_scenario_outside_its_bounds_is_refused(change: float) -> None:
     with pytest.raises(ValueError, match="income_change_pct"):

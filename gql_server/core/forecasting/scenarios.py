@@ -53,6 +53,8 @@ def known_flows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Known inflow and outflow of each day from the day after the history, under `scenario`.
 
+    Rows dated after the history (today's so far) are on their days in every path, and a
+    payment due today that they already hold is not scheduled again (`known_money.ahead`).
     Without `paths`: every scheduled occurrence, as one row of days. With `paths` (and `rng`):
     one row per simulated path, where each scheduled item may stop with a hazard per month,
     one minus its certainty (`KnownMoney.schedule_certainty`, a chance of paying on a month
@@ -71,6 +73,8 @@ def known_flows(
         if source >= 0 and source in scenario.drop_source_ids:
             continue
         index = np.array([(d - start).days for d in occurrences_between(item, start, end)])
+        if len(index) and index[0] == 0 and known.ahead.settles(item, 0):
+            index = index[1:]  # paid today already: today's rows hold it
         if len(index) == 0:
             continue
         target = inflow if item.is_income else outflow
@@ -83,6 +87,8 @@ def known_flows(
         target[:, index] += paid * item.amount
     inflow = inflow * (1.0 + scenario.income_change_pct / 100.0)
     outflow = outflow + scenario.extra_monthly_expense / DAYS_PER_MONTH
+    moved_in, moved_out = known.ahead.flows(days)  # money moved already: no scenario undoes it
+    inflow, outflow = inflow + moved_in, outflow + moved_out
     for day, amount in scenario.one_offs:
         offset = (day - start).days
         if not 0 <= offset < days:

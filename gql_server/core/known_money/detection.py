@@ -218,7 +218,7 @@ def _series_of(
     labels = None if merchant is None else merchant[group.rows[first_row]]
     best: tuple[float, CadenceFit, _Amount] | None = None
     for fit, amount in _candidates(events, totals, labels, min_occurrences, tolerance):
-        since = as_of - int(events[fit.hits[-1]])
+        since = max(as_of - int(events[fit.hits[-1]]), 0)  # a payment today: 0 days ago
         if since > STOP_PERIODS * fit.period + fit.tolerance:
             continue
         unexplained = fit.others + _unexplained_before(
@@ -271,7 +271,8 @@ def detect_recurring(
     min_occurrences: int = 3,
     amount_tolerance: float = 0.15,
 ) -> list[RecurringSeries]:
-    """Recurring series in the history up to `ledger.as_of` (rules in the module docstring).
+    """Recurring series in the history up to `ledger.as_of` and the day after it (today, when
+    as_of is the last complete day), by the rules in the module docstring.
 
     Payments are grouped by counterparty and direction: by `merchant` (parallel to the
     ledger's arrays, which do not carry it) when given, then the rows no series took by
@@ -288,7 +289,9 @@ def detect_recurring(
     as_of = day_number(ledger.as_of)
     income = np.asarray(ledger.is_income, dtype=bool)
     category = np.asarray(ledger.category, dtype=object)
-    free = (np.asarray(ledger.amount) > 0) & (day <= as_of)
+    # Today's rows (the day after as_of, still running) are payments too: a rent paid this
+    # morning is next due in a month, while one due today and not yet paid is still due today.
+    free = (np.asarray(ledger.amount) > 0) & (day <= as_of + 1)
     found: list[RecurringSeries] = []
 
     def claim(group: _Group, labels: np.ndarray | None) -> bool:

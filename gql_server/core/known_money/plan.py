@@ -32,6 +32,7 @@ from datetime import date
 
 import numpy as np
 
+from gql_server.core.known_money.ahead import RowsAhead, rows_ahead
 from gql_server.core.known_money.detection import detect_recurring
 from gql_server.core.known_money.items import Declared, RecurringSeries, counterparty
 from gql_server.core.known_money.outliers import outlier_limits
@@ -64,6 +65,7 @@ class KnownMoney:
     baseline_amount: np.ndarray | None = None  # per row: what the model learns (clipped)
     schedule_certainty: tuple[float, ...] = ()  # per scheduled item: chance of continuing
     flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # by the rule
+    ahead: RowsAhead = field(default_factory=RowsAhead)  # rows dated after the history
 
 
 def _rows_of(ledger: Ledger, series: Sequence[RecurringSeries]) -> np.ndarray:
@@ -149,6 +151,7 @@ def plan_known_money(
         baseline_amount=np.where(dropped, 0.0, learned),
         schedule_certainty=certainty,
         flagged=flagged,
+        ahead=rows_ahead(ledger, names),
     )
 
 

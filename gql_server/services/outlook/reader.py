@@ -25,7 +25,7 @@ from gql_server.services.outlook.views import (
     check_horizon,
     feature_values,
 )
-from gql_server.services.validation import local_today
+from gql_server.services.validation import history_end
 
 T = TypeVar("T")
 
@@ -99,10 +99,10 @@ class OutlookReader:
 
     async def _what_if(self, horizon_days: int, form: scenarios.ScenarioForm) -> ForecastView:
         user = await self._user()
-        today = local_today(user.timezone)
-        scenario = await scenarios.check_scenario(user, form, horizon_days, today)  # first
+        as_of = history_end(user.timezone)
+        scenario = await scenarios.check_scenario(user, form, horizon_days, as_of)  # first
         stored = await self.current()
-        if stored.as_of != today:  # midnight passed in between: check against the new day
+        if stored.as_of != as_of:  # midnight passed in between: check against the new day
             scenario = await scenarios.check_scenario(user, form, horizon_days, stored.as_of)
 
         async def arguments() -> tuple[Any, ...]:

@@ -20,7 +20,7 @@ from gql_server.services.forecast_pool import ForecastPool
 from gql_server.services.outlook import inputs
 from gql_server.services.outlook.ledger import LoadedLedger
 from gql_server.services.outlook.views import horizon_views
-from gql_server.services.validation import local_today
+from gql_server.services.validation import history_end
 
 MAX_EXCLUDED_LISTED = 500
 T = TypeVar("T")
@@ -87,7 +87,7 @@ class OutlookService:
     async def current(self, user: User, *, refresh: bool = False) -> StoredOutlook:
         """The user's outlook, fresh for their inputs: the stored one when its fingerprint
         matches, else computed now (always, with `refresh`)."""
-        as_of = local_today(user.timezone)
+        as_of = history_end(user.timezone)
         fingerprint = await inputs.fingerprint(user, as_of)
         if not refresh:
             stored = await StoredOutlook.get_or_none(user_id=user.id)
