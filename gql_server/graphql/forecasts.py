@@ -33,6 +33,8 @@ class Forecast:
     expected_net: Decimal
     inflow_low: Decimal = strawberry.field(description="80% interval of the inflow: 10th pct.")
     inflow_high: Decimal = strawberry.field(description="80% interval of the inflow: 90th pct.")
+    outflow_low: Decimal = strawberry.field(description="80% interval of the outflow: 10th pct.")
+    outflow_high: Decimal = strawberry.field(description="80% interval of the outflow: 90th pct.")
     net_low: Decimal
     net_high: Decimal
     projected_min_balance: Decimal = strawberry.field(
@@ -138,6 +140,8 @@ def to_gql_forecast(forecast: ForecastView) -> Forecast:
         expected_net=view.expected_net,
         inflow_low=view.inflow_low,
         inflow_high=view.inflow_high,
+        outflow_low=view.outflow_low,
+        outflow_high=view.outflow_high,
         net_low=view.net_low,
         net_high=view.net_high,
         projected_min_balance=view.projected_min_balance,

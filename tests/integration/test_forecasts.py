@@ -13,8 +13,8 @@ from tests.conftest import BOTH_BACKENDS, Api, error_code
 from tests.factories import give_generated_history
 
 FORECASTS = """{ forecasts { horizonDays asOf expectedInflow expectedOutflow expectedNet inflowLow
-  inflowHigh netLow netHigh projectedMinBalance shortfallProbability riskLevel riskScore model
-  lowConfidence backtestMase intervalCoverage generatedAt } }"""
+  inflowHigh outflowLow outflowHigh netLow netHigh projectedMinBalance shortfallProbability
+  riskLevel riskScore model lowConfidence backtestMase intervalCoverage generatedAt } }"""
 RISK = "query($h: Int!) { forecast(horizonDays: $h) { riskLevel riskScore } }"
 ONE = "query($h: Int!) { forecast(horizonDays: $h) { horizonDays riskLevel generatedAt } }"
 
@@ -35,6 +35,8 @@ async def test_three_horizons_with_honest_intervals_from_a_two_year_history(api:
     for f in forecasts:
         low, mid, high = (Decimal(f[k]) for k in ("inflowLow", "expectedInflow", "inflowHigh"))
         assert low <= mid <= high
+        low, mid, high = (Decimal(f[k]) for k in ("outflowLow", "expectedOutflow", "outflowHigh"))
+        assert 0 <= low <= mid <= high
         assert Decimal(f["netLow"]) <= Decimal(f["expectedNet"]) <= Decimal(f["netHigh"])
         assert 0 <= f["shortfallProbability"] <= 1
         assert 0 <= f["riskScore"] <= 1

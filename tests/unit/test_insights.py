@@ -439,6 +439,8 @@ def horizon(days: int, probability: float, lowest: float) -> HorizonForecast:
         expected_net=-8_000.0,
         inflow_low=0.0,
         inflow_high=20_000.0,
+        outflow_low=16_000.0,
+        outflow_high=20_000.0,
         net_low=-15_000.0,
         net_high=2_000.0,
         projected_min_balance=lowest,

@@ -67,6 +67,8 @@ class HorizonForecast:
     expected_net: float
     inflow_low: float  # 10th percentile of the horizon's inflow sum
     inflow_high: float  # 90th percentile
+    outflow_low: float  # the same for the outflow
+    outflow_high: float
     net_low: float
     net_high: float
     projected_min_balance: float  # median over paths of each path's lowest closing balance
@@ -142,19 +144,23 @@ def _summary(
 ) -> HorizonForecast:
     """Sums, their 80% intervals and balance figures of the first `horizon` days of the paths;
     an interval is widened to contain the mean when the paths are too skewed for it to."""
-    inflow_sum = inflow[:, :horizon].sum(axis=1)
-    net_sum = inflow_sum - outflow[:, :horizon].sum(axis=1)
+    inflow_sum, outflow_sum = inflow[:, :horizon].sum(axis=1), outflow[:, :horizon].sum(axis=1)
+    net_sum = inflow_sum - outflow_sum
     expected_inflow, expected_net = float(inflow_sum.mean()), float(net_sum.mean())
+    expected_outflow = float(outflow_sum.mean())
     inflow_low, inflow_high = np.percentile(inflow_sum, [QUANTILES[0], QUANTILES[2]])
+    outflow_low, outflow_high = np.percentile(outflow_sum, [QUANTILES[0], QUANTILES[2]])
     net_low, net_high = np.percentile(net_sum, [QUANTILES[0], QUANTILES[2]])
     lowest = balance[:, :horizon].min(axis=1)
     return HorizonForecast(
         horizon_days=horizon,
         expected_inflow=expected_inflow,
-        expected_outflow=float(outflow[:, :horizon].sum(axis=1).mean()),
+        expected_outflow=expected_outflow,
         expected_net=expected_net,
         inflow_low=min(float(inflow_low), expected_inflow),
         inflow_high=max(float(inflow_high), expected_inflow),
+        outflow_low=min(float(outflow_low), expected_outflow),
+        outflow_high=max(float(outflow_high), expected_outflow),
         net_low=min(float(net_low), expected_net),
         net_high=max(float(net_high), expected_net),
         projected_min_balance=float(np.median(lowest)),

@@ -21,6 +21,8 @@ _MONEY_KEYS = (
     "expected_net",
     "inflow_low",
     "inflow_high",
+    "outflow_low",
+    "outflow_high",
     "net_low",
     "net_high",
     "projected_min_balance",
@@ -41,6 +43,8 @@ class HorizonView:
     expected_net: Decimal
     inflow_low: Decimal
     inflow_high: Decimal
+    outflow_low: Decimal
+    outflow_high: Decimal
     net_low: Decimal
     net_high: Decimal
     projected_min_balance: Decimal
