@@ -234,7 +234,7 @@ def invoices_net30_45(rows: Rows, level: float) -> None:
     median = float(rng.uniform(35_000, 80_000))
     per_month = level / (median * np.exp(0.6**2 / 2))
     starts = np.flatnonzero(rng.random(cal.n) < per_month / 30.4) - 60
-    for done in starts:
+    for done in starts.tolist():
         amount = float(_lognormal(rng, median, 0.6, 1)[0])
         client = str(rng.choice(CLIENTS))
         terms = int(rng.choice([30, 45]))
@@ -351,8 +351,8 @@ def declining(rows: Rows, level: float) -> None:
         k = int(rng.integers(1, 4))
         days = [cal.at(m, int(d)) for d in rng.integers(1, 29, size=k)]
         paid = [d for d in days if d is not None]
-        split = rng.dirichlet(np.ones(len(paid))) if paid else []
-        amounts = month_level * np.asarray(split) * _lognormal(rng, 1.0, 0.25, len(paid))
+        split = rng.dirichlet(np.ones(len(paid))) if paid else np.zeros(0)
+        amounts = month_level * split * _lognormal(rng, 1.0, 0.25, len(paid))
         rows.add(paid, amounts, income=True, category="Freelance income",
                  merchant=rng.choice(clients, len(paid)), hours=(10, 19))  # fmt: skip
 
@@ -473,12 +473,12 @@ def balance_care(rows: Rows, opening_paise: int, cushion: float, monthly_spend: 
     and a balance below minus half a month's spending is topped up by family (a loan)."""
     cal, rng = rows.cal, rows.rng
     net = np.zeros(cal.n)
-    for day, paise, income in zip(rows.day, rows.paise, rows.income, strict=True):
-        np.add.at(net, day, np.where(income, paise, -paise) / 100.0)
+    for days, paise, income in zip(rows.day, rows.paise, rows.income, strict=True):
+        np.add.at(net, days, np.where(income, paise, -paise) / 100.0)
     balance = opening_paise / 100.0 + np.cumsum(net)
     moved = 0.0
     for day in monthly_on(rows, 7, 0.0):
-        now = balance[day] + moved
+        now = float(balance[day]) + moved
         if now > 2 * cushion:
             amount = round(0.5 * (now - 2 * cushion) / 1000) * 1000
             rows.add([day], [amount], income=False, category="Other",
