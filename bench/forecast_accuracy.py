@@ -58,7 +58,9 @@ Tables, per family, per income pattern and overall:
 5. Latency: cold compute_outlook (all three horizons) per forecast in this process, p50/p95;
    then 100 users' compute_outlook in a ProcessPoolExecutor(2) (warmed first): users/s and
    seconds (target < 8 s).
-`--quick` is a smoke run: 2 users a pattern.
+`--quick` is a smoke run: 2 users a pattern (about 2 minutes). The default run took 7.7
+minutes on 2 cores: AutoARIMA's weekly fits about 160 s a family, AutoETS about 50 s, ours
+about 0.1 s a forecast.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ def user_slots(patterns: tuple[str, ...], per_pattern: int, seeds: list[int]) ->
 
 
 def generator_people(per_pattern: int, seeds: list[int]) -> list[Person]:
-    days = (LAST_DAY - ORIGINS[0]).days + GENERATOR_DAYS_BEFORE
+    days = (LAST_DAY - ORIGINS[0]).days + GENERATOR_DAYS_BEFORE + 1  # + the origin itself
     end = datetime.combine(LAST_DAY + timedelta(1), datetime.min.time())
     end = end.replace(tzinfo=ZoneInfo(TIMEZONE)).astimezone(UTC)
     people = []
@@ -643,7 +645,11 @@ def main(args: argparse.Namespace) -> None:
         for case in cases:
             forecast_ours(case)
         cases_by_family[family] = cases
-        console.print(f"{family}: {len(people)} users, {len(cases)} forecasts made")
+        used = defaultdict(list)
+        for person in people:
+            used[person.seed].append(person.index)
+        indexes = "; ".join(f"seed {seed}: users {sorted(found)}" for seed, found in used.items())
+        console.print(f"{family}: {len(people)} users ({indexes}), {len(cases)} forecasts made")
     reports = []
     for family, cases in cases_by_family.items():
         fallbacks, seconds = forecast_peers(cases)
