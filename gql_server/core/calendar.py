@@ -12,6 +12,12 @@ from numpy.typing import NDArray
 
 EPOCH = date(1970, 1, 1)
 WEEK = 7
+# The day number of the first of each month from 1970-01 to 2199-12 (and the month after):
+# recurring detection asks for thousands of months a second, and datetime64 conversions cost
+# more than the lookup.
+_MONTH_STARTS: NDArray[np.int64] = (
+    np.arange(230 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+)
 
 
 def date_of(number: int) -> date:
@@ -32,9 +38,12 @@ def month_numbers(days: np.ndarray) -> np.ndarray:
 def clipped_days(months: np.ndarray, anchor: np.ndarray | int) -> np.ndarray:
     """Day numbers of day `anchor` of each month (months since 1970-01), clipped to the month's
     last day."""
-    months = np.asarray(months)
-    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    following = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    months = np.asarray(months, dtype=np.int64)
+    if months.size and months.min() >= 0 and months.max() < len(_MONTH_STARTS) - 1:
+        first, following = _MONTH_STARTS[months], _MONTH_STARTS[months + 1]
+    else:  # before 1970 or after the table: the same from datetime64, slower
+        first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        following = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     days: NDArray[np.int64] = first + np.minimum(anchor, following - first) - 1
     return days
 

@@ -254,12 +254,20 @@ def _groups(names: np.ndarray, income: np.ndarray, rows: np.ndarray) -> list[_Gr
     """Rows grouped by (name, direction), in a fixed order (expenses first, then by name)."""
     if len(rows) == 0:
         return []
-    keys = np.array([f"{int(i)}{n}" for n, i in zip(names[rows], income[rows], strict=True)])
+    # Integer keys (direction, then the name's rank), not strings built per row: the same
+    # order as sorting "0name"/"1name", at a fraction of the cost on thousands of rows.
+    text = np.asarray(names[rows]).astype(str)
+    unique_names, rank = np.unique(text, return_inverse=True)
+    keys = np.asarray(income[rows], dtype=np.int64) * len(unique_names) + rank.reshape(-1)
     unique, inverse = np.unique(keys, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
     return [
-        _Group(key[1:], key[0] == "1", rows[order[bounds[k] : bounds[k + 1]]])
+        _Group(
+            str(unique_names[key % len(unique_names)]),
+            key >= len(unique_names),
+            rows[order[bounds[k] : bounds[k + 1]]],
+        )
         for k, key in enumerate(unique.tolist())
     ]
 
