@@ -5,12 +5,15 @@ scenarios run the same plan with the same seed (`compute_scenario`)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
 
 from gql_server.core.features import compute_features
+from gql_server.core.forecasting.choice import Choice
+from gql_server.core.forecasting.evaluation import evaluate
 from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult
 from gql_server.core.forecasting.risk import RiskAssessment, assess_risk
 from gql_server.core.forecasting.scenarios import Scenario, forecast_known
@@ -19,6 +22,9 @@ from gql_server.core.insights.rules import generate_insights
 from gql_server.core.known_money.items import Declared
 from gql_server.core.known_money.plan import KnownMoney, plan_known_money
 from gql_server.core.series import Ledger, daily_series
+
+# The share of the time budget the evaluation may take before its origins stop early.
+EVALUATION_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -44,13 +50,27 @@ class Outlook:
     known: KnownMoney | None = None
 
 
-def _plan(ledger: Ledger, around: Surroundings) -> KnownMoney:
+def _plan(ledger: Ledger, around: Surroundings, rows: np.ndarray | None = None) -> KnownMoney:
+    """Known money of `ledger`, which holds `rows` (a mask) of the ledger `around` describes
+    when it is cut short (an origin of the evaluation), else all of them."""
+
+    def cut(values: np.ndarray | None) -> np.ndarray | None:
+        return values if values is None or rows is None else np.asarray(values)[rows]
+
     return plan_known_money(
         ledger,
-        merchants=around.merchants,
+        merchants=cut(around.merchants),
         declared=around.declared,
         dismissed=around.dismissed,
-        overrides=around.overrides,
+        overrides=cut(around.overrides),
+    )
+
+
+def _choose(ledger: Ledger, around: Surroundings, seed: int, deadline: float) -> Choice:
+    """Models and calibration from the whole forecast redone at rolling origins, each from
+    the rows before it (`evaluation.evaluate`)."""
+    return evaluate(
+        ledger, lambda past, rows: _plan(past, around, rows), seed=seed, deadline=deadline
     )
 
 
@@ -82,8 +102,16 @@ def compute_outlook(
     series = daily_series(ledger)
     features = compute_features(ledger, series)
     known = _plan(ledger, around)
+    started = time.perf_counter()
+    choice = _choose(ledger, around, seed, started + EVALUATION_SHARE * time_budget_s)
     result = forecast_known(
-        ledger, known, series, seed=seed, horizons=horizons, time_budget_s=time_budget_s
+        ledger,
+        known,
+        series,
+        seed=seed,
+        horizons=horizons,
+        choice=choice,
+        time_budget_s=max(time_budget_s - (time.perf_counter() - started), 0.0),
     )
     insights = generate_insights(
         InsightContext(
@@ -122,7 +150,15 @@ def compute_scenario(
     around = surroundings or Surroundings()
     series = daily_series(ledger)
     known = _plan(ledger, around)
+    started = time.perf_counter()
+    choice = _choose(ledger, around, seed, started + EVALUATION_SHARE * time_budget_s)
     result = forecast_known(
-        ledger, known, series, seed=seed, scenario=scenario, time_budget_s=time_budget_s
+        ledger,
+        known,
+        series,
+        seed=seed,
+        scenario=scenario,
+        choice=choice,
+        time_budget_s=max(time_budget_s - (time.perf_counter() - started), 0.0),
     )
     return result, _risks(result, features)

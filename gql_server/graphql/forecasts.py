@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import Enum
 from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 import strawberry
 
 from gql_server.core.forecasting import risk
+from gql_server.core.forecasting.choice import CONFORMAL, UNCALIBRATED
 from gql_server.core.forecasting.forecast import HORIZONS
 from gql_server.graphql.context import Info, outlook
 from gql_server.graphql.ids import local_id
@@ -22,6 +24,32 @@ from gql_server.services.outlook.reader import excluded_transactions
 # The core's enum, registered in place (see ledger.Direction): one declaration, not two.
 RiskLevel: TypeAlias = risk.RiskLevel
 strawberry.enum(risk.RiskLevel, name="RiskLevel")
+
+
+@strawberry.enum(description="How a forecast's 80% intervals were calibrated.")
+class CalibrationMethod(Enum):
+    NONE = strawberry.enum_value(
+        UNCALIBRATED, description="As simulated: the history is too short to test them."
+    )
+    CONFORMAL = strawberry.enum_value(
+        CONFORMAL,
+        description="Widened or narrowed so that 80% of the outcomes of the same forecast made "
+        "at earlier dates fell inside (conformal calibration on the user's own history, shrunk "
+        "towards a factor pooled over many users).",
+    )
+
+
+@strawberry.type(description="How the 80% intervals were calibrated and how often they held.")
+class ForecastCalibration:
+    method: CalibrationMethod
+    coverage80: float | None = strawberry.field(
+        description="Out of sample: the share of this horizon's inflow and outflow sums, "
+        "forecast at up to six earlier dates (each from the data before it, with the "
+        "calibration known then), that fell inside their 80% interval. Null when not tested."
+    )
+    sample_size: int = strawberry.field(
+        description="How many forecast sums coverage80 counts (inflow and outflow per date)."
+    )
 
 
 @strawberry.type
@@ -48,11 +76,17 @@ class Forecast:
     model: str = strawberry.field(description="The model behind the inflow forecast.")
     low_confidence: bool = strawberry.field(description="Too little history to trust much.")
     backtest_mase: float | None = strawberry.field(
-        description="Rolling-origin MASE of the 30-day inflow (below 1 beats seasonal naive)."
+        description="Out of sample: the whole forecast made at up to six earlier dates 30 days "
+        "apart, each from the data before it (model, ARIMA order, recurring items and outlier "
+        "limits chosen then), its mean absolute error on your actual 30-day inflow, divided by "
+        "the mean error over your history of forecasting 30 days by the 30 before them (MASE: "
+        "below 1 beats that rule)."
     )
     interval_coverage: float | None = strawberry.field(
-        description="Share of backtests whose actual 30-day inflow fell in the 80% interval."
+        description="Out of sample, at the same dates: the share whose actual 30-day inflow fell "
+        "inside the calibrated 80% interval given then."
     )
+    calibration: ForecastCalibration
     generated_at: datetime
     excluded_ids: strawberry.Private[list[int]]
 
@@ -152,6 +186,11 @@ def to_gql_forecast(forecast: ForecastView) -> Forecast:
         low_confidence=forecast.low_confidence,
         backtest_mase=forecast.backtest_mase,
         interval_coverage=forecast.interval_coverage,
+        calibration=ForecastCalibration(
+            method=CalibrationMethod(view.calibration_method),
+            coverage80=view.coverage80,
+            sample_size=view.calibration_sample_size,
+        ),
         generated_at=forecast.generated_at or datetime.now(UTC),
         excluded_ids=forecast.excluded_ids,
     )

@@ -14,7 +14,8 @@ from tests.factories import give_generated_history
 
 FORECASTS = """{ forecasts { horizonDays asOf expectedInflow expectedOutflow expectedNet inflowLow
   inflowHigh outflowLow outflowHigh netLow netHigh projectedMinBalance shortfallProbability
-  riskLevel riskScore model lowConfidence backtestMase intervalCoverage generatedAt } }"""
+  riskLevel riskScore model lowConfidence backtestMase intervalCoverage
+  calibration { method coverage80 sampleSize } generatedAt } }"""
 RISK = "query($h: Int!) { forecast(horizonDays: $h) { riskLevel riskScore } }"
 ONE = "query($h: Int!) { forecast(horizonDays: $h) { horizonDays riskLevel generatedAt } }"
 
@@ -42,6 +43,10 @@ async def test_three_horizons_with_honest_intervals_from_a_two_year_history(api:
         assert 0 <= f["riskScore"] <= 1
         assert f["lowConfidence"] is False
         assert f["backtestMase"] is not None
+        calibration = f["calibration"]
+        assert calibration["method"] == "CONFORMAL"
+        assert 0 <= calibration["coverage80"] <= 1
+        assert calibration["sampleSize"] >= 2  # inflow and outflow at one earlier date or more
     thirty = forecasts[1]
     assert Decimal(thirty["expectedInflow"]) > 0
     assert thirty["expectedInflow"].count(".") == 1  # a decimal string, never a float
@@ -53,6 +58,8 @@ async def test_a_new_user_gets_a_labelled_low_confidence_forecast(api: Api) -> N
     body = await api.post(FORECASTS)
     assert "errors" not in body, body
     assert all(f["lowConfidence"] for f in body["data"]["forecasts"])
+    for f in body["data"]["forecasts"]:
+        assert f["calibration"] == {"method": "NONE", "coverage80": None, "sampleSize": 0}
     assert body["data"]["forecasts"][0]["model"] == "insufficient_history"
 
 

@@ -9,7 +9,6 @@ from datetime import date
 import numpy as np
 import pytest
 
-from gql_server.core.forecasting.backtest import naive_scale
 from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, forecast
 from gql_server.core.forecasting.simulation import (
     calendar_factors,
@@ -17,6 +16,7 @@ from gql_server.core.forecasting.simulation import (
     simulate_arima,
     spread_over_days,
 )
+from gql_server.core.forecasting.weekly import naive_scale
 from gql_server.core.series import DailySeries
 
 START = date(2024, 1, 1)
@@ -100,17 +100,19 @@ def test_intervals_are_ordered_and_finite(freelancer_forecast: ForecastResult) -
     assert 0.5 * mean_30 < h30.expected_inflow < 1.5 * mean_30
 
 
-def test_a_user_with_a_year_of_history_gets_a_backtested_model(
+def test_without_a_choice_a_forecast_is_arima_unscored_and_low_confidence(
     freelancer_forecast: ForecastResult,
 ) -> None:
+    """Scores and calibration come from the evaluation of the whole forecast on a ledger
+    (tests/unit/test_forecast_evaluation.py); a bare series has none to report."""
     result = freelancer_forecast
-    assert not result.low_confidence
+    assert result.model.startswith("arima(")
     assert result.model.endswith(" weekly")
-    assert result.backtest_mase is not None
-    assert result.backtest_mase > 0
-    assert result.interval_coverage is not None
-    assert 0 <= result.interval_coverage <= 1
     assert result.outflow_model.endswith(" weekly")
+    assert result.low_confidence
+    assert result.backtest_mase is None
+    assert result.interval_coverage is None
+    assert result.calibration.method == "none"
 
 
 def test_far_below_zero_without_income_is_a_certain_shortfall() -> None:

@@ -1,55 +1,40 @@
 """Cash-flow forecasts for the next 7, 30 and 60 days, from simulated daily paths.
 
 Inflow and outflow are modelled separately on weekly sums (7-day blocks ending on the last day
-of history) with the calendar's share taken out (`backtest.adjusted_weeks`). For each flow,
-ARIMA (the primary model, see `simulation`) competes in a rolling-origin backtest (6 origins,
-30 days apart) with seasonal naive and mean; ARIMA is used unless it cannot be fitted or a
-baseline had a smaller 30-day error. The winner simulates weekly paths, calendar factors spread
-them over days, scheduled flows are added, and the balance path is the current balance plus
-the running sum. Every figure of a horizon (interval of the sums, lowest balance, shortfall
-probability) comes from the same paths, so they agree with one another.
+of history) with the calendar's share taken out (`weekly.adjusted_weeks`), each by the model
+a rolling-origin evaluation of the whole forecast chose for it (`evaluation.evaluate`: ARIMA,
+see `simulation`, seasonal naive or mean; ARIMA without a choice, the mean where ARIMA cannot
+be fitted). The model simulates weekly paths, calendar factors spread them over days,
+scheduled flows are added, and the running sums of each flow are reshaped by the evaluation's
+calibration (each path's deviation from the mean times a factor per day, so the 80% intervals
+hold what they held out of sample). The balance path is the current balance plus the running
+net. Every figure of a horizon (interval of the sums, lowest balance, shortfall probability,
+the balance fan) comes from the same paths, so they agree with one another.
 
-Measured on 60 generated users (job seed 11, 720 days, 10 of each pattern):
+Measured on 60 generated users (job seed 11, 720 days, 10 of each pattern), before the
+evaluation moved to the whole forecast:
 
 * weekly beats daily: rolling-origin MASE of the 30-day inflow, ARIMA on weekly sums mean 1.05
   (median 0.78) against ARIMA on days 1.81 (1.08); outflow 1.04 (0.87) against 1.18 (1.00).
   Daily income is mostly zeros and spikes, which ARIMA on days cannot use.
 * separately, not net plus inflow: inflow and outflow have different shapes (spikes vs a
-  steady stream plus bills), and the outflow model gets its own choice: ARIMA wins the
-  backtest for 25 of 60 users' outflow, the mean for 23.
-* the chosen models, scored honestly (forecast from 30, 60 and 90 days before the end, 180
-  forecasts): 30-day inflow MASE mean 0.80 (median 0.52), 80% interval coverage 0.75; the
-  shortfall probability has Brier score 0.054, against 0.094 for "short iff already negative".
-* CPU per user, all horizons with backtest: mean 95 ms, p95 about 130 ms; 100 users in a
-  2-process pool 5.0 s.
+  steady stream plus bills), and the outflow model gets its own choice.
 
-The stored forecast is this model over a baseline plus known money (`core.known_money`,
-`scenarios.forecast_known`): recurring items scheduled on their dates. On the same 60
-users, 30-day net flow from 30/60/90 days back (bench/known_money.py): MASE 0.68 without,
-0.66 with; 80% interval coverage 81% without (intervals too wide for stable earners: 97%),
-73% with.
+Held-out figures (other seeds, a second family of histories, statsforecast peers) are printed
+by `bench/forecast_accuracy.py`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from gql_server.core.forecasting.backtest import (
-    ARIMA,
-    MEAN,
-    MODELS,
-    SEASONAL_NAIVE,
-    Score,
-    adjusted_weeks,
-    backtest,
-    daily_paths,
-)
-from gql_server.core.forecasting.simulation import ArimaFit, fit_arima
+from gql_server.core.forecasting.choice import INFLOW, OUTFLOW, Calibration, Choice
+from gql_server.core.forecasting.simulation import fit_arima
+from gql_server.core.forecasting.weekly import ARIMA, adjusted_weeks, daily_paths
 from gql_server.core.series import WEEK, DailySeries
 
 HORIZONS: tuple[int, ...] = (7, 30, 60)
@@ -86,27 +71,7 @@ class ForecastResult:
     low_confidence: bool  # < 8 weeks of history, or < 2 backtest origins (about 20 weeks)
     horizons: tuple[HorizonForecast, ...]
     outflow_model: str = ""  # the same for outflow (an addition to the agreed interface)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    model: str  # ARIMA, SEASONAL_NAIVE or MEAN
-    fit: ArimaFit | None
-    score: Score | None
-
-
-def _plan(flow: np.ndarray, start: date, rng: np.random.Generator, deadline: float) -> _Plan:
-    """The model for one flow: ARIMA unless it cannot be fitted or a baseline beat it."""
-    fit = fit_arima(adjusted_weeks(flow, start), deadline=deadline)
-    models = MODELS if fit is not None else (SEASONAL_NAIVE, MEAN)
-    order = fit.order if fit is not None else None
-    scores = backtest(flow, start, order=order, rng=rng, deadline=deadline, models=models)
-    if not scores:
-        return _Plan(ARIMA if fit is not None else MEAN, fit, None)
-    baseline = min((SEASONAL_NAIVE, MEAN), key=lambda name: scores[name].mae)
-    if fit is not None and scores[ARIMA].mae <= scores[baseline].mae:
-        return _Plan(ARIMA, fit, scores[ARIMA])
-    return _Plan(baseline, None, scores[baseline])
+    calibration: Calibration = field(default_factory=Calibration)
 
 
 def _short_history_paths(
@@ -142,9 +107,10 @@ def _known(values: np.ndarray | None, days: int, paths: int, name: str) -> np.nd
 def _summary(
     horizon: int, inflow: np.ndarray, outflow: np.ndarray, balance: np.ndarray
 ) -> HorizonForecast:
-    """Sums, their 80% intervals and balance figures of the first `horizon` days of the paths;
-    an interval is widened to contain the mean when the paths are too skewed for it to."""
-    inflow_sum, outflow_sum = inflow[:, :horizon].sum(axis=1), outflow[:, :horizon].sum(axis=1)
+    """Sums, their 80% intervals and balance figures of the first `horizon` days of the paths
+    (`inflow` and `outflow` are running sums); an interval is widened to contain the mean when
+    the paths are too skewed for it to."""
+    inflow_sum, outflow_sum = inflow[:, horizon - 1], outflow[:, horizon - 1]
     net_sum = inflow_sum - outflow_sum
     expected_inflow, expected_net = float(inflow_sum.mean()), float(net_sum.mean())
     expected_outflow = float(outflow_sum.mean())
@@ -170,6 +136,27 @@ def _summary(
     )
 
 
+def room_to_widen(factor: np.ndarray, mean: np.ndarray, lowest: np.ndarray) -> np.ndarray:
+    """`factor` where the widened sums stay >= 0, else the widest that keeps the lowest path
+    at 0: clipping the paths there instead would move the mean (by 7% for a week's spending
+    at factor 2), and the evaluation scored the mean as simulated."""
+    below = mean - lowest
+    room = np.where(below > 0, mean / np.where(below > 0, below, 1.0), np.inf)
+    capped: np.ndarray = np.where(factor > 1.0, np.minimum(factor, np.maximum(room, 1.0)), factor)
+    return capped
+
+
+def calibrated(running: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Running sums with each path's deviation from their mean on each day multiplied by that
+    day's factor (`evaluation`'s calibration, as far as zero allows: `room_to_widen`): the
+    mean stays, the spread becomes what the evaluation says it should be, and every path
+    stays a path."""
+    mean = running.mean(axis=0)
+    factors = room_to_widen(factors, mean, running.min(axis=0))
+    reshaped: np.ndarray = np.maximum(mean + factors * (running - mean), 0.0)
+    return reshaped
+
+
 def _check(series: DailySeries, horizons: tuple[int, ...], paths: int) -> None:
     if not horizons or any(int(h) != h or h < 1 for h in horizons):
         raise ValueError("horizons must be positive whole numbers of days")
@@ -185,25 +172,28 @@ def _simulate(
     days: int,
     paths: int,
     streams: list[np.random.Generator],
+    choice: Choice | None,
     deadline: float,
-) -> tuple[np.ndarray, np.ndarray, tuple[str, str], Score | None]:
-    """Daily inflow and outflow paths, the models' names and the inflow model's backtest."""
+) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
+    """Daily inflow and outflow paths and the models' names: each flow's chosen model
+    (ARIMA without a choice), the mean where ARIMA cannot be fitted."""
     if len(series) < MIN_HISTORY_DAYS:
         inflow, outflow = _short_history_paths(series, days, paths, streams[0])
-        return inflow, outflow, (INSUFFICIENT, INSUFFICIENT), None
-    simulated, labels, scores = [], [], []
-    for flow, plan_rng, path_rng in (
-        (series.inflow, streams[0], streams[1]),
-        (series.outflow, streams[2], streams[3]),
+        return inflow, outflow, (INSUFFICIENT, INSUFFICIENT)
+    simulated, labels = [], []
+    for flow, model, path_rng in (
+        (series.inflow, choice.inflow_model if choice else ARIMA, streams[1]),
+        (series.outflow, choice.outflow_model if choice else ARIMA, streams[3]),
     ):
-        plan = _plan(flow, series.start, plan_rng, deadline)
+        fit = None
+        if model == ARIMA:
+            fit = fit_arima(adjusted_weeks(flow, series.start), deadline=deadline)
         daily, used = daily_paths(
-            plan.model, flow, series.start, days=days, paths=paths, rng=path_rng, fit=plan.fit
+            model, flow, series.start, days=days, paths=paths, rng=path_rng, fit=fit
         )
         simulated.append(daily)
         labels.append(f"{used} weekly")
-        scores.append(plan.score)
-    return simulated[0], simulated[1], (labels[0], labels[1]), scores[0]
+    return simulated[0], simulated[1], (labels[0], labels[1])
 
 
 def forecast(
@@ -216,6 +206,7 @@ def forecast(
     scheduled_inflow: np.ndarray | None = None,
     scheduled_outflow: np.ndarray | None = None,
     income_factor: float = 1.0,
+    choice: Choice | None = None,
     time_budget_s: float = 2.0,
 ) -> ForecastResult:
     """Forecast of each horizon from `paths` simulated daily paths of inflow and outflow (see
@@ -224,9 +215,11 @@ def forecast(
     and `scheduled_net[i]` adds its positive part to inflow and its negative part to outflow.
     Known flows are one row of days for every path or one row per path (a scheduled item that
     stops in some paths). `income_factor` scales the simulated inflow (a what-if; scheduled
-    income is the caller's to scale). Deterministic in the series and seed as long as the
-    work finishes inside `time_budget_s` (past it, the order search and the backtest stop
-    early)."""
+    income is the caller's to scale). `choice` (from `evaluation.evaluate`) names each flow's
+    model, the calibration of the intervals and the out-of-sample scores reported; without
+    one, ARIMA, uncalibrated, unscored and low confidence. Deterministic in the series and
+    seed as long as the work finishes inside `time_budget_s` (past it, the order search
+    stops early)."""
     horizons = tuple(int(h) for h in horizons)
     _check(series, horizons, paths)
     if not (math.isfinite(income_factor) and income_factor >= 0):
@@ -239,15 +232,22 @@ def forecast(
     known_out = _known(scheduled_outflow, days, paths, "scheduled_outflow")
     if (known_in < 0).any() or (known_out < 0).any():
         raise ValueError("scheduled inflow and outflow must not be negative")
-    inflow, outflow, labels, score = _simulate(series, days, paths, streams, deadline)
+    inflow, outflow, labels = _simulate(series, days, paths, streams, choice, deadline)
     inflow = inflow * income_factor + known_in + np.maximum(net, 0.0)
     outflow = outflow + known_out + np.maximum(-net, 0.0)
-    balance = series.current_balance + np.cumsum(inflow - outflow, axis=1)
+    inflow, outflow = np.cumsum(inflow, axis=1), np.cumsum(outflow, axis=1)
+    calibration = choice.calibration if choice is not None else Calibration()
+    if labels[0] != INSUFFICIENT:
+        inflow = calibrated(inflow, calibration.factor_by_day(INFLOW, days))
+        outflow = calibrated(outflow, calibration.factor_by_day(OUTFLOW, days))
+    balance = series.current_balance + inflow - outflow
+    scored = choice is not None and choice.origins > 0 and labels[0] != INSUFFICIENT
     return ForecastResult(
         model=labels[0],
-        backtest_mase=score.mase if score is not None else None,
-        interval_coverage=score.coverage if score is not None else None,
-        low_confidence=score is None or score.origins < MIN_TRUSTED_ORIGINS,
+        backtest_mase=choice.backtest_mase if scored and choice else None,
+        interval_coverage=choice.interval_coverage if scored and choice else None,
+        low_confidence=not scored or choice is None or choice.origins < MIN_TRUSTED_ORIGINS,
         horizons=tuple(_summary(h, inflow, outflow, balance) for h in horizons),
         outflow_model=labels[1],
+        calibration=calibration if scored else Calibration(),
     )

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from gql_server.core.forecasting.choice import Choice
 from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, forecast
 from gql_server.core.known_money.plan import KnownMoney, baseline_series, first_day
 from gql_server.core.known_money.schedule import occurrences_between
@@ -117,11 +118,13 @@ def forecast_known(
     scenario: Scenario | None = None,
     horizons: tuple[int, ...] = HORIZONS,
     paths: int = 1000,
+    choice: Choice | None = None,
     time_budget_s: float = 2.0,
 ) -> ForecastResult:
-    """Known flows on their dates plus the model of the rest, under `scenario` (none: as is).
-    The items' stops are drawn from their own stream of the seed, so a scenario changes the
-    paths only where it changes the flows."""
+    """Known flows on their dates plus the model of the rest, under `scenario` (none: as is),
+    with `choice`'s models and calibration (`evaluation.evaluate`). The items' stops are drawn
+    from their own stream of the seed, so a scenario changes the paths only where it changes
+    the flows."""
     days = max(horizons)
     stops = np.random.default_rng(np.random.SeedSequence([seed % 2**32, 0x5ED]))
     inflow, outflow = known_flows(ledger, known, days, scenario, paths=paths, rng=stops)
@@ -134,5 +137,6 @@ def forecast_known(
         scheduled_inflow=inflow,
         scheduled_outflow=outflow,
         income_factor=1.0 + change / 100.0,
+        choice=choice,
         time_budget_s=time_budget_s,
     )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from gql_server.core.features import FEATURES
+from gql_server.core.forecasting.choice import UNCALIBRATED, Calibration
 from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, HorizonForecast
 from gql_server.core.forecasting.risk import RiskAssessment
 from gql_server.errors import BadUserInput
@@ -52,26 +53,42 @@ class HorizonView:
     risk_level: str
     risk_score: float
     balance_quantiles: list[list[str]]  # per day: p10, p50, p90 as decimal strings
+    # How this horizon's intervals were calibrated and how often they held out of sample
+    # (`core.forecasting.choice.Calibration`); "none" and no figures for a short history.
+    calibration_method: str = UNCALIBRATED
+    coverage80: float | None = None
+    calibration_sample_size: int = 0
 
     @classmethod
-    def of(cls, horizon: HorizonForecast, risk: RiskAssessment) -> HorizonView:
+    def of(
+        cls, horizon: HorizonForecast, risk: RiskAssessment, calibration: Calibration
+    ) -> HorizonView:
+        days = horizon.horizon_days
+        coverage = calibration.coverage80.get(days)
         return cls(
-            horizon_days=horizon.horizon_days,
+            horizon_days=days,
             shortfall_probability=round(horizon.shortfall_probability, 4),
             risk_level=risk.level.value,
             risk_score=round(risk.score, 4),
             balance_quantiles=[[str(money(v)) for v in row] for row in horizon.balance_quantiles],
+            calibration_method=calibration.method,
+            coverage80=None if coverage is None else round(coverage, 4),
+            calibration_sample_size=calibration.sample_size.get(days, 0),
             **{key: money(getattr(horizon, key)) for key in _MONEY_KEYS},
         )
 
     @classmethod
     def stored(cls, data: dict[str, Any]) -> HorizonView:
+        coverage = data.get("coverage80")
         return cls(
             horizon_days=int(data["horizon_days"]),
             shortfall_probability=float(data["shortfall_probability"]),
             risk_level=data["risk_level"],
             risk_score=float(data["risk_score"]),
             balance_quantiles=data["balance_quantiles"],
+            calibration_method=str(data.get("calibration_method", UNCALIBRATED)),
+            coverage80=None if coverage is None else float(coverage),
+            calibration_sample_size=int(data.get("calibration_sample_size", 0)),
             **{key: Decimal(data[key]) for key in _MONEY_KEYS},
         )
 
@@ -82,7 +99,10 @@ class HorizonView:
 
 
 def horizon_views(result: ForecastResult, risks: tuple[RiskAssessment, ...]) -> list[HorizonView]:
-    return [HorizonView.of(h, r) for h, r in zip(result.horizons, risks, strict=True)]
+    return [
+        HorizonView.of(h, r, result.calibration)
+        for h, r in zip(result.horizons, risks, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
