@@ -44,7 +44,7 @@ class ForecastCalibration:
     method: CalibrationMethod
     coverage80: float | None = strawberry.field(
         description="Out of sample: the share of this horizon's inflow and outflow sums, "
-        "forecast at up to six earlier dates (each from the data before it, with the "
+        "forecast at up to five earlier dates (each from the data before it, with the "
         "calibration known then), that fell inside their 80% interval. Null when not tested."
     )
     sample_size: int = strawberry.field(
@@ -76,7 +76,7 @@ class Forecast:
     model: str = strawberry.field(description="The model behind the inflow forecast.")
     low_confidence: bool = strawberry.field(description="Too little history to trust much.")
     backtest_mase: float | None = strawberry.field(
-        description="Out of sample: the whole forecast made at up to six earlier dates 30 days "
+        description="Out of sample: the whole forecast made at up to five earlier dates 30 days "
         "apart, each from the data before it (model, ARIMA order, recurring items and outlier "
         "limits chosen then), its mean absolute error on your actual 30-day inflow, divided by "
         "the mean error over your history of forecasting 30 days by the 30 before them (MASE: "
