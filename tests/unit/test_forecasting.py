@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from gql_server.core.forecasting.candidates import simulate_yearly
 from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, forecast
 from gql_server.core.forecasting.simulation import (
     calendar_factors,
@@ -162,8 +163,8 @@ def test_scheduled_outflow_lowers_the_projected_minimum() -> None:
 
 def test_a_constant_series_falls_back_to_a_baseline() -> None:
     result = forecast(make_series(np.full(300, 1_000.0), np.full(300, 400.0), 0.0), seed=2)
-    assert result.model in {"mean weekly", "seasonal_naive weekly"}
-    assert result.outflow_model in {"mean weekly", "seasonal_naive weekly"}
+    assert result.model in {"mean weekly", "yearly weekly"}
+    assert result.outflow_model in {"mean weekly", "yearly weekly"}
     assert result.horizons[1].expected_inflow == pytest.approx(30_000)
     assert result.horizons[1].expected_net == pytest.approx(18_000)
     assert result.horizons[1].shortfall_probability == 0.0
@@ -255,3 +256,22 @@ def test_mase_scale_is_the_naive_error_of_30_day_sums() -> None:
     expected = np.mean([abs(sums[k + 30] - sums[k]) for k in range(31)])
     assert expected == pytest.approx(960 / 31)
     assert naive_scale(flow) == pytest.approx(expected)
+
+
+def test_the_yearly_model_brings_last_years_season_back_at_this_years_level() -> None:
+    """A tutor: 30,000 a week, but 3,000 in the 10 summer weeks, two years running; this year
+    earns 20% more. Forecast from the week before summer: the lean weeks come back."""
+    weeks = np.arange(104)
+    summer = (weeks % 52 >= 20) & (weeks % 52 < 30)
+    level = np.where(weeks >= 52, 1.2, 1.0)
+    noise = np.random.default_rng(3).normal(1.0, 0.05, 104)
+    y = np.where(summer, 3_000.0, 30_000.0) * level * noise
+    history = y[:72]  # ends the week before the second summer
+    paths = simulate_yearly(history, 8, 500, np.random.default_rng(0))
+    ahead = paths.mean(axis=0)
+    assert ahead.shape == (8,)
+    assert ahead.max() < 0.45 * history[-10:].mean()  # summer, not the level before it
+    flat = simulate_yearly(30_000.0 * noise[:80], 8, 500, np.random.default_rng(0))
+    assert flat.mean() == pytest.approx(30_000.0, rel=0.05)  # no season: about the mean
+    short = simulate_yearly(history[:40], 8, 500, np.random.default_rng(0))
+    assert (short >= 0).all()  # under 13 months it is the mean model

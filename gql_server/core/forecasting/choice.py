@@ -41,7 +41,7 @@ class Calibration:
 
 @dataclass(frozen=True)
 class Choice:
-    """The models (ARIMA, SEASONAL_NAIVE or MEAN of `weekly`) and calibration a forecast
+    """The models (ARIMA, MEAN or YEARLY of `weekly`) and calibration a forecast
     uses, with what they scored over `origins` rolling origins on the user's own inflow."""
 
     inflow_model: str

@@ -17,8 +17,9 @@ live forecast then makes the same choices from all the origins.
 Calibration is conformal on normalised errors (split conformal with a locally weighted score,
 Lei et al. 2018): an outcome above the paths' mean scores (actual - mean) / (p90 - mean), one
 below (mean - actual) / (mean - p10), so a score <= 1 is inside the simulated 80% interval and
-the 80th percentile of the scores is the factor that would have made 80% of them inside. With
-a handful of origins that percentile is noisy, so its logarithm is shrunk towards the factor
+the 80th percentile of the scores is the factor that would have made 80% of them inside (taken
+at 0.8 (n + 1) / n of n scores, split conformal's finite-sample correction). With a handful of
+origins that percentile is noisy, so its logarithm is shrunk towards the factor
 pooled over many users (POOLED, per flow and horizon) with SHRINK_ORIGINS pseudo-origins and
 kept within [MIN_FACTOR, MAX_FACTOR]. The live forecast multiplies every path's deviation
 from the mean of its running sum by the factor of that day (`Calibration.factor_by_day`), as
@@ -53,7 +54,6 @@ from gql_server.core.forecasting.weekly import (
     MEAN,
     MIN_TRAIN_DAYS,
     MODELS,
-    SEASONAL_NAIVE,
     adjusted_weeks,
     daily_paths,
     naive_scale,
@@ -73,12 +73,12 @@ MIN_FACTOR, MAX_FACTOR = 0.5, 3.0
 FLOWS = (INFLOW, OUTFLOW)
 # The factor pooled over users, where each user's own is shrunk to: the 80th percentile of
 # the scores of every origin of 24 generated users of the tuning job seed (11) at four
-# origins a year apart in season (bench.forecast_accuracy's ORIGINS). The paths as simulated
-# are too narrow by about a tenth over a week and by 40-60% over one or two months: they
-# know the model's noise, not that the model itself may be wrong.
+# origins a season apart (bench.forecast_accuracy's ORIGINS). The paths as simulated are too
+# narrow by 5-20% for a week and 20-45% for one or two months: they know the model's noise,
+# not that the model itself may be wrong.
 POOLED: dict[tuple[str, int], float] = {
-    (INFLOW, 7): 1.1, (INFLOW, 30): 1.4, (INFLOW, 60): 1.35,
-    (OUTFLOW, 7): 1.1, (OUTFLOW, 30): 1.45, (OUTFLOW, 60): 1.65,
+    (INFLOW, 7): 1.08, (INFLOW, 30): 1.22, (INFLOW, 60): 1.17,
+    (OUTFLOW, 7): 1.21, (OUTFLOW, 30): 1.39, (OUTFLOW, 60): 1.47,
 }  # fmt: skip
 
 # The known money of a ledger cut short: the rows kept (a mask over the full ledger's rows)
@@ -132,7 +132,7 @@ def _origin(
     ):
         fit = fit_arima(adjusted_weeks(learned, series.start), deadline=deadline)
         sums[flow] = {}
-        for model in (MEAN, SEASONAL_NAIVE, ARIMA):
+        for model in (MEAN, *(m for m in MODELS if m != MEAN)):
             if model == ARIMA and fit is None:
                 sums[flow][model] = sums[flow][MEAN]  # the live forecast's stand-in too
                 continue
@@ -169,7 +169,8 @@ def factor(scores: list[float], prior: float = 1.0) -> float:
     `prior` without scores."""
     if not scores:
         return prior
-    raw = min(max(float(np.quantile(scores, TARGET)), MIN_FACTOR), MAX_FACTOR)
+    level = min(TARGET * (len(scores) + 1) / len(scores), 1.0)  # the finite-sample correction
+    raw = min(max(float(np.quantile(scores, level)), MIN_FACTOR), MAX_FACTOR)
     weight = len(scores) / (len(scores) + SHRINK_ORIGINS)
     shrunk = math.exp(weight * math.log(raw) + (1.0 - weight) * math.log(prior))
     return float(min(max(shrunk, MIN_FACTOR), MAX_FACTOR))

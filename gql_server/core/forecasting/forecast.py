@@ -3,13 +3,14 @@
 Inflow and outflow are modelled separately on weekly sums (7-day blocks ending on the last day
 of history) with the calendar's share taken out (`weekly.adjusted_weeks`), each by the model
 a rolling-origin evaluation of the whole forecast chose for it (`evaluation.evaluate`: ARIMA,
-see `simulation`, seasonal naive or mean; ARIMA without a choice, the mean where ARIMA cannot
-be fitted). The model simulates weekly paths, calendar factors spread them over days,
-scheduled flows are added, and the running sums of each flow are reshaped by the evaluation's
-calibration (each path's deviation from the mean times a factor per day, so the 80% intervals
-hold what they held out of sample). The balance path is the current balance plus the running
-net. Every figure of a horizon (interval of the sums, lowest balance, shortfall probability,
-the balance fan) comes from the same paths, so they agree with one another.
+see `simulation`, the mean, or the yearly model of `candidates`; ARIMA without a choice, the
+mean where ARIMA cannot be fitted). The model simulates weekly paths, calendar factors spread
+them over days, scheduled flows are added, and the running sums of each flow are reshaped by
+the evaluation's calibration (each path's deviation from the mean times a factor per day, so
+the 80% intervals hold what they held out of sample). The balance path is the current balance
+plus the running net. Every figure of a horizon (interval of the sums, lowest balance,
+shortfall probability, the balance fan) comes from the same paths, so they agree with one
+another.
 
 Measured on 60 generated users (job seed 11, 720 days, 10 of each pattern), before the
 evaluation moved to the whole forecast:

@@ -1,6 +1,7 @@
 """Future paths of weekly flows, and their spreading over days.
 
-Three weekly models produce `(paths, weeks)` arrays of simulated future weekly levels:
+Two weekly models produce `(paths, weeks)` arrays of simulated future weekly levels (a third,
+the yearly one, is in `candidates`):
 
 * ARIMA(p, d, q), p, q <= 2: d from a KPSS test and p, q by AICc, as in Hyndman & Khandakar
   (2008), each order compared at its Hannan-Rissanen estimates (least squares, written here
@@ -8,14 +9,12 @@ Three weekly models produce `(paths, weeks)` arrays of simulated future weekly l
   refined by conditional sum of squares (Box & Jenkins). Paths come from the fitted recursion
   driven by innovations resampled in 4-week blocks from the model's own residuals (a residual
   block bootstrap, so the skew of lumpy income survives where Gaussian shocks would not).
-* seasonal naive: each week repeats the same week of the last 4-week cycle, plus resampled
-  errors of that rule in the history.
 * mean: 4-week blocks drawn from the last year of weeks (a moving-block bootstrap).
 
 Why CSS and not statsmodels' SARIMAX maximum likelihood: one SARIMAX fit takes about 22 ms on
-100 weekly points, and a user needs two order searches at each of seven origins
-(`evaluation`). On 120 generated flows the two estimators' 4-week
-point forecasts (same order) differ by a median 1% of the level (90th percentile 10%).
+100 weekly points, and a user needs two order searches at each of six origins
+(`evaluation`). On 120 generated flows the two estimators' 4-week point forecasts (same
+order) differ by a median 1% of the level (90th percentile 10%).
 
 Days get a weekly level through calendar factors (`calendar_factors`): additive day-of-week
 and day-of-month effects of the history, shrunk where the history is thin, so rent on the 1st
@@ -44,7 +43,6 @@ from statsmodels.tsa.stattools import kpss
 from gql_server.core.calendar import day_of_month, weekday
 
 WEEK = 7
-CYCLE_WEEKS = 4
 MEAN_WINDOW_WEEKS = 52
 BLOCK_WEEKS = 4
 MIN_ARIMA_WEEKS = 8
@@ -343,22 +341,6 @@ def simulate_arima(fit: ArimaFit, steps: int, paths: int, rng: np.random.Generat
     if d == 1:
         values = fit.history[-1] + np.cumsum(values, axis=1)
     return np.maximum(values, 0.0)
-
-
-def simulate_seasonal_naive(
-    y: np.ndarray, steps: int, paths: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Seasonal naive (Hyndman & Athanasopoulos, FPP3 5.2) with a 4-week cycle: week k ahead
-    repeats week T - 4 + (k mod 4); paths add resampled historical errors of that rule."""
-    y = np.asarray(y, dtype=np.float64)
-    m = min(CYCLE_WEEKS, len(y))
-    if m == 0:
-        return np.zeros((paths, steps))
-    point = y[len(y) - m + np.arange(steps) % m]
-    errors = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
-    noise = rng.choice(errors, size=(paths, steps), replace=True)
-    floored: NDArray[np.float64] = np.maximum(point + noise, 0.0)
-    return floored
 
 
 def simulate_mean(y: np.ndarray, steps: int, paths: int, rng: np.random.Generator) -> np.ndarray:

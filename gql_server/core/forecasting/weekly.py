@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
+from gql_server.core.forecasting.candidates import simulate_yearly
 from gql_server.core.forecasting.simulation import (
     WEEK,
     ArimaFit,
@@ -19,19 +20,18 @@ from gql_server.core.forecasting.simulation import (
     fit_arima,
     simulate_arima,
     simulate_mean,
-    simulate_seasonal_naive,
     spread_over_days,
 )
 
 MIN_TRAIN_DAYS = 84
 MAX_WEEKS = 104
-ARIMA, SEASONAL_NAIVE, MEAN = "arima", "seasonal_naive", "mean"
-MODELS = (ARIMA, SEASONAL_NAIVE, MEAN)
+ARIMA, MEAN, YEARLY = "arima", "mean", "yearly"
+MODELS = (ARIMA, MEAN, YEARLY)
 
 WeeklySimulator = Callable[[np.ndarray, int, int, np.random.Generator], np.ndarray]
 BASELINES: dict[str, WeeklySimulator] = {
-    SEASONAL_NAIVE: simulate_seasonal_naive,
     MEAN: simulate_mean,
+    YEARLY: simulate_yearly,
 }
 
 
