@@ -227,7 +227,12 @@ def forecast(
         raise ValueError("income_factor must be a finite number >= 0")
     deadline = time.perf_counter() + time_budget_s
     days = max(horizons)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed % 2**64).spawn(4)]
+    children = np.random.SeedSequence(seed % 2**64).spawn(4)
+    streams = [np.random.default_rng(s) for s in children]
+    # Spending follows income: the outflow's paths draw from a generator in the same state as
+    # the inflow's, so their blocks of past weeks (the bootstraps of every model) come from
+    # the same weeks, and a path that relives a lean month of income relives its spending.
+    streams[3] = np.random.default_rng(children[1])
     net = _known(scheduled_net, days, paths, "scheduled_net")
     known_in = _known(scheduled_inflow, days, paths, "scheduled_inflow")
     known_out = _known(scheduled_outflow, days, paths, "scheduled_outflow")
