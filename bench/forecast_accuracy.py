@@ -53,7 +53,9 @@ Tables, per family, per income pattern and overall:
 3. The 30-day shortfall probability against whether the closing balance actually went below
    zero within those 30 days: Brier score, the Brier of always predicting the family's base
    rate, Brier skill score = 1 - Brier / base (target > 0.1), and reliability in tenths of the
-   predicted probability (count, mean predicted, observed share).
+   predicted probability (count, mean predicted, observed share); then both families pooled
+   in bands (10-20%, 20-30%, 30-50%, 50-90%): how many of the forecasts that said so did go
+   below zero (20-30% should be about a quarter).
 4. The 30-day risk level against the same outcome: count and share that went short.
 5. Latency: cold compute_outlook (all three horizons) per forecast in this process, p50/p95;
    then 100 users' compute_outlook in a ProcessPoolExecutor(2) (warmed first): users/s and
@@ -541,6 +543,27 @@ def shortfall_tables(family: str, cases: list[Case], patterns: tuple[str, ...]) 
     console.print(reliability)
 
 
+SHORTFALL_BANDS = ((0.1, 0.2), (0.2, 0.3), (0.3, 0.5), (0.5, 0.9))
+
+
+def shortfall_bands(cases: list[Case]) -> None:
+    """Both families pooled: of the forecasts whose 30-day shortfall probability fell in a
+    band, the share that did go below zero (the 20-30% band should be about a quarter)."""
+    table = Table(title="3c. both families: forecasts by 30-day shortfall probability")
+    for name in ("said", "count", "mean said", "went below zero"):
+        table.add_column(name, justify="right")
+    for low, high in SHORTFALL_BANDS:
+        rows = [c for c in cases if low <= c.shortfall < high]
+        went = sum(c.went_short for c in rows)
+        table.add_row(
+            f"{low:.0%}-{high:.0%}",
+            str(len(rows)),
+            f"{statistics.fmean(c.shortfall for c in rows):.0%}" if rows else "-",
+            f"{went} ({went / len(rows):.0%})" if rows else "-",
+        )
+    console.print(table)
+
+
 def risk_table(family: str, cases: list[Case]) -> None:
     table = Table(title=f"4. {family}: 30-day risk level vs going below zero in the 30 days")
     for name in ("level", "count", "share of forecasts", "went short"):
@@ -653,6 +676,7 @@ def main(args: argparse.Namespace) -> None:
     for report in reports:
         report_family(*report)
     all_cases = [c for cases in cases_by_family.values() for c in cases]
+    shortfall_bands(all_cases)
     latency(cases_by_family, batch_latency(all_cases))
     console.print(f"bench.forecast_accuracy took {time.perf_counter() - started:.0f} s")
 
