@@ -23,7 +23,7 @@ from gql_server.services.outlook.ledger import LoadedLedger, load_ledger_rows
 from gql_server.services.smoothing import BufferState, buffer_state
 
 # Bump when the models change, so stored outlooks are recomputed.
-MODEL_VERSION = "2026-12-06.3"
+MODEL_VERSION = "2026-12-06.4"
 
 
 @dataclass(frozen=True)
