@@ -21,7 +21,7 @@ from gql_server.core.insights.records import Insight, InsightContext
 from gql_server.core.insights.rules import generate_insights
 from gql_server.core.known_money.items import Declared
 from gql_server.core.known_money.plan import KnownMoney, plan_known_money
-from gql_server.core.series import Ledger, daily_series
+from gql_server.core.series import DailySeries, Ledger, daily_series
 
 # The share of the time budget the evaluation may take before its origins stop early.
 EVALUATION_SHARE = 0.7
@@ -74,6 +74,34 @@ def _choose(ledger: Ledger, around: Surroundings, seed: int, deadline: float) ->
     )
 
 
+def _forecast(
+    ledger: Ledger,
+    around: Surroundings,
+    known: KnownMoney,
+    series: DailySeries,
+    seed: int,
+    time_budget_s: float,
+    *,
+    scenario: Scenario | None = None,
+    horizons: tuple[int, ...] = HORIZONS,
+) -> ForecastResult:
+    """The forecast under `scenario` (none: as is) with the models and calibration the
+    evaluation chose on the real ledger (a scenario changes the future, not which model
+    the history supports), within `time_budget_s` shared between the two."""
+    started = time.perf_counter()
+    choice = _choose(ledger, around, seed, started + EVALUATION_SHARE * time_budget_s)
+    return forecast_known(
+        ledger,
+        known,
+        series,
+        seed=seed,
+        scenario=scenario,
+        horizons=horizons,
+        choice=choice,
+        time_budget_s=max(time_budget_s - (time.perf_counter() - started), 0.0),
+    )
+
+
 def _risks(result: ForecastResult, features: dict[str, float | None]) -> tuple[RiskAssessment, ...]:
     return tuple(
         assess_risk(
@@ -102,17 +130,7 @@ def compute_outlook(
     series = daily_series(ledger)
     features = compute_features(ledger, series)
     known = _plan(ledger, around)
-    started = time.perf_counter()
-    choice = _choose(ledger, around, seed, started + EVALUATION_SHARE * time_budget_s)
-    result = forecast_known(
-        ledger,
-        known,
-        series,
-        seed=seed,
-        horizons=horizons,
-        choice=choice,
-        time_budget_s=max(time_budget_s - (time.perf_counter() - started), 0.0),
-    )
+    result = _forecast(ledger, around, known, series, seed, time_budget_s, horizons=horizons)
     insights = generate_insights(
         InsightContext(
             ledger=ledger,
@@ -150,15 +168,5 @@ def compute_scenario(
     around = surroundings or Surroundings()
     series = daily_series(ledger)
     known = _plan(ledger, around)
-    started = time.perf_counter()
-    choice = _choose(ledger, around, seed, started + EVALUATION_SHARE * time_budget_s)
-    result = forecast_known(
-        ledger,
-        known,
-        series,
-        seed=seed,
-        scenario=scenario,
-        choice=choice,
-        time_budget_s=max(time_budget_s - (time.perf_counter() - started), 0.0),
-    )
+    result = _forecast(ledger, around, known, series, seed, time_budget_s, scenario=scenario)
     return result, _risks(result, features)
