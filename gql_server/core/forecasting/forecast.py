@@ -247,13 +247,13 @@ def forecast(
         inflow = calibrated(inflow, calibration.factor_by_day(INFLOW, days))
         outflow = calibrated(outflow, calibration.factor_by_day(OUTFLOW, days))
     balance = series.current_balance + inflow - outflow
-    scored = choice is not None and choice.origins > 0 and labels[0] != INSUFFICIENT
+    scored = choice if choice and choice.origins > 0 and labels[0] != INSUFFICIENT else None
     return ForecastResult(
         model=labels[0],
-        backtest_mase=choice.backtest_mase if scored and choice else None,
-        interval_coverage=choice.interval_coverage if scored and choice else None,
-        low_confidence=not scored or choice is None or choice.origins < MIN_TRUSTED_ORIGINS,
+        backtest_mase=scored.backtest_mase if scored else None,
+        interval_coverage=scored.interval_coverage if scored else None,
+        low_confidence=scored is None or scored.origins < MIN_TRUSTED_ORIGINS,
         horizons=tuple(_summary(h, inflow, outflow, balance) for h in horizons),
         outflow_model=labels[1],
-        calibration=calibration if scored else Calibration(),
+        calibration=scored.calibration if scored else Calibration(),
     )

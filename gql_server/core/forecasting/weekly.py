@@ -5,7 +5,6 @@ MASE. Which model a user gets, and how it scored, is `evaluation`'s business.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date
 
@@ -17,7 +16,6 @@ from gql_server.core.forecasting.simulation import (
     WEEK,
     ArimaFit,
     calendar_factors,
-    fit_arima,
     simulate_arima,
     simulate_mean,
     spread_over_days,
@@ -62,16 +60,13 @@ def daily_paths(
     days: int,
     paths: int,
     rng: np.random.Generator,
-    order: tuple[int, int, int] | None = None,
     fit: ArimaFit | None = None,
-    deadline: float = math.inf,
 ) -> tuple[np.ndarray, str]:
     """`(paths, days)` simulated days after `flow` ends under `model`, and the name of what
     was used. The model runs on the calendar-adjusted complete weeks (`adjusted_weeks`) and
-    its weekly paths are spread over days by the calendar factors ahead. ARIMA uses `fit`
-    if given, else is fitted with `order`; when it cannot be fitted the mean model stands in."""
-    if fit is None and model == ARIMA:
-        fit = fit_arima(adjusted_weeks(flow, start), deadline=deadline, order=order)
+    its weekly paths are spread over days by the calendar factors ahead. ARIMA is the
+    caller's `fit` (`simulation.fit_arima`); without one (it could not be fitted) the mean
+    model stands in."""
     steps = -(-days // WEEK)
     if model == ARIMA and fit is not None:
         weekly, used = simulate_arima(fit, steps, paths, rng), fit.label
