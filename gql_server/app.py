@@ -126,7 +126,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["authorization", "content-type"],
                 max_age=600,
             ),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
         ],
         lifespan=lifespan,
     )

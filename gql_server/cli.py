@@ -1,4 +1,5 @@
-"""The `gql-server` command: serve, migrate, create-admin, export-schema."""
+"""The `gql-server` command: serve, migrate, create-admin, generate, import, validate,
+export-schema."""
 
 from __future__ import annotations
 
@@ -104,8 +105,24 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> None:
         "seed": args.seed,
         "patterns": tuple(args.patterns.split(",")) if args.patterns else None,
         "password": password,
+        "statements": Path(args.statements) if args.statements else None,
     }
     _run_with_database(settings, lambda: run_generation(settings, request_args))
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    from gql_server.cli_imports import run_import
+    from gql_server.core.statements.records import StatementFormat
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    if path.stat().st_size > settings.max_upload_bytes:
+        raise CommandError(
+            f"{args.file} is larger than MAX_UPLOAD_BYTES ({settings.max_upload_bytes:,} bytes)"
+        )
+    fmt = None if args.format == "AUTO" else StatementFormat(args.format)
+    _run_with_database(settings, lambda: run_import(settings, args.email, path, fmt, args.dry_run))
 
 
 def cmd_validate(settings: Settings, _: argparse.Namespace) -> None:
@@ -151,7 +168,20 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--password", help="for every generated user (default: the demo one)")
     generate.add_argument("--patterns", help="comma-separated, e.g. stable,volatile")
+    generate.add_argument(
+        "--statements",
+        metavar="DIR",
+        help="also write each user's history into DIR as a statement file per bank and AA format",
+    )
     generate.set_defaults(handler=cmd_generate)
+
+    formats = ["AUTO", "HDFC", "ICICI", "SBI", "AXIS", "AA_DEPOSIT_JSON", "AA_DEPOSIT_XML"]
+    load = commands.add_parser("import", help="import a bank statement into a user's ledger")
+    load.add_argument("--email", required=True, help="the account whose ledger it is")
+    load.add_argument("file", help="CSV, XLS or XLSX statement, or AA deposit JSON/XML")
+    load.add_argument("--format", default="AUTO", choices=formats)
+    load.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    load.set_defaults(handler=cmd_import)
 
     validate = commands.add_parser(
         "validate", help="print the dataset's statistics and checks; exit 1 when one fails"

@@ -4,14 +4,19 @@ report's tables, through rich."""
 from __future__ import annotations
 
 import time
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+import anyio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gql_server import clock
 from gql_server.core.money_format import format_inr
 from gql_server.errors import ApiError
+from gql_server.generator.statement_export import export_statements
 from gql_server.generator.synth import PATTERNS, REFERENCE
 from gql_server.models import GenerationJob, JobStatus
 from gql_server.services import dataset_stats, generation
@@ -20,31 +25,37 @@ from gql_server.services.outlook import OutlookService
 from gql_server.settings import Settings
 
 console = Console()
+_COLUMNS = (
+    TextColumn("[bold]{task.description:>8}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TextColumn("{task.fields[detail]}"),
+    TimeElapsedColumn(),
+)
 
 
 async def run_generation(settings: Settings, options: dict[str, Any]) -> None:
+    statements: Path | None = options.get("statements")
+    if statements is not None:
+        _prepare_directory(statements)
     request = generation.DatasetRequest(
         users=options["users"],
         days=options["days"],
         seed=options["seed"],
         patterns=options["patterns"] or PATTERNS,
         password=options["password"],
+        # Pinned when files are written after the job, so both end on the same day even if
+        # midnight passes in between.
+        end_date=clock.today(generation.INDIA) if statements is not None else None,
     )
     job = await generation.create_job(request, settings, requested_by=None)
     started = time.perf_counter()
-    columns = (
-        TextColumn("[bold]{task.description:>8}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-    )
     pool = ForecastPool(
         executor_factory(settings.forecast_executor, settings.forecast_pool_size),
         max_in_flight=settings.forecast_max_in_flight,
         timeout_s=settings.forecast_timeout_s,
     )
-    with Progress(*columns, console=console) as progress:
+    with Progress(*_COLUMNS, console=console) as progress:
         writing = progress.add_task("users", total=job.users_requested, detail="")
         forecasting = progress.add_task(
             "outlooks", total=job.users_requested, detail="features, forecasts, risk"
@@ -75,6 +86,35 @@ async def run_generation(settings: Settings, options: dict[str, Any]) -> None:
         f"and {job.forecasts_done:,} outlooks (features, forecasts, risk) in {elapsed:.1f} s"
     )
     print_statistics(await dataset_stats.dataset_statistics())
+    if statements is not None:
+        await _write_statements(job, statements)
+
+
+def _prepare_directory(directory: Path) -> None:
+    """Refused before the job runs, not after: a directory that cannot be written to."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ApiError(f"cannot write statements to {directory}: {exc}") from None
+
+
+async def _write_statements(job: GenerationJob, directory: Path) -> None:
+    """Each user's history again from the job's own arguments, as one file per format."""
+    with Progress(*_COLUMNS, console=console) as progress:
+        task = progress.add_task("files", total=job.users_done, detail="statements")
+        written = await anyio.to_thread.run_sync(
+            partial(
+                export_statements,
+                directory,
+                seed=job.seed,
+                users=job.users_done,
+                days=job.days,
+                end=generation.history_end(job.end_date),
+                patterns=tuple(job.patterns.split(",")),
+                on_user=lambda done: progress.update(task, completed=done),
+            )
+        )
+    console.print(f"Wrote {written:,} statement files to {directory}")
 
 
 def print_statistics(stats: dataset_stats.Statistics) -> None:

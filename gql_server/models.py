@@ -219,6 +219,15 @@ class Transaction(Model):
     # The user's word on the forecast's baseline: true keeps the row out (a one-off), false
     # keeps it in even when the outlier rule would not, null lets the rule decide.
     exclude_from_forecast = fields.BooleanField(null=True)
+    # What a bank statement said of the row (null for rows entered by hand): the rail it
+    # moved on (core.statements.narration.PaymentMode), the UPI address of the other side and
+    # the bank's own reference (UTR, RRN, cheque number), which re-imports match first.
+    mode = fields.CharField(max_length=12, null=True)
+    counterparty_vpa = fields.CharField(max_length=120, null=True)
+    reference = fields.CharField(max_length=64, null=True)
+    # The statement import that added the row or linked it to a row entered by hand. No
+    # foreign key, as for user: the bulk paths write without a per-row check.
+    import_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -411,3 +420,64 @@ class Insight(Model):
     class Meta:
         table = "insight"
         indexes = (("user_id", "importance"),)
+
+
+class StatementImport(Model):
+    """One bank statement or Account Aggregator file brought into a user's ledger, with what
+    it added, what it found already there and whether the balances agree afterwards. Dry runs
+    write nothing, this row included."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="statement_imports", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    format = fields.CharField(max_length=20)
+    file_name = fields.CharField(max_length=255)
+    file_sha256 = fields.CharField(max_length=64)
+    rows_read = fields.IntField()
+    added = fields.IntField()
+    duplicates = fields.IntField()
+    linked = fields.IntField()
+    skipped = fields.IntField()
+    first_date = fields.DateField(null=True)
+    last_date = fields.DateField(null=True)
+    statement_closing_balance = money_field(null=True)
+    ledger_closing_balance = money_field(null=True)
+    reconciled = fields.BooleanField()
+    opening_balance_set = money_field(null=True)
+    # [{"row": int, "message": str}], the rows that could not be read (capped).
+    problems: fields.JSONField[list[dict[str, Any]]] = fields.JSONField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "statement_import"
+        indexes = (("user_id", "id"),)
+
+
+class CategoryRule(Model):
+    """One of a user's own rules, in their order: conditions on a transaction (narration text,
+    UPI address, amount range, direction) and what to set (merchant, category, income source)."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="category_rules", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    position = fields.IntField()
+    narration_contains = fields.CharField(max_length=120, null=True)
+    vpa = fields.CharField(max_length=120, null=True)
+    min_amount = money_field(null=True)
+    max_amount = money_field(null=True)
+    direction = fields.CharEnumField(Direction, max_length=7, null=True)
+    set_merchant = fields.CharField(max_length=120, null=True)
+    set_category = fields.CharField(max_length=40, null=True)
+    set_income_source: fields.ForeignKeyNullableRelation[IncomeSource] = fields.ForeignKeyField(
+        "models.IncomeSource", related_name="category_rules", null=True, on_delete=fields.SET_NULL
+    )
+    set_income_source_id: int | None  # the column behind set_income_source
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "category_rule"
+        indexes = (("user_id", "position"),)

@@ -61,6 +61,9 @@ class Settings:
     # Transactions one user may keep: every outlook and what-if reads the whole ledger.
     max_ledger_transactions: int = 100_000  # ledger.MAX_TRANSACTIONS_PER_USER
     max_body_bytes: int = 256 * 1024
+    # A statement upload (multipart request): a few years of a busy account's statements as
+    # XLSX is a few MB; this is the whole request, file and operation.
+    max_upload_bytes: int = 20 * 1024 * 1024
     max_query_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2_000
@@ -192,6 +195,7 @@ _INTEGER_SETTINGS = {
     "MAX_REQUEST_COST": "max_request_cost",
     "MAX_LEDGER_TRANSACTIONS": "max_ledger_transactions",
     "MAX_BODY_BYTES": "max_body_bytes",
+    "MAX_UPLOAD_BYTES": "max_upload_bytes",
     "MAX_QUERY_DEPTH": "max_query_depth",
     "MAX_ALIASES": "max_aliases",
     "MAX_QUERY_TOKENS": "max_tokens",

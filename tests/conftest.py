@@ -27,6 +27,8 @@ from gql_server.settings import Settings
 
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "statement_import",
+    "category_rule",
     "insight",
     "recurring_item",
     "buffer_entry",
@@ -146,6 +148,29 @@ class Api:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
         return response.json()
+
+    async def upload(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        files: dict[str, tuple[str, bytes]],
+        token: str | None = None,
+    ) -> httpx.Response:
+        """A request by the GraphQL multipart request spec: `files` maps a variable's path
+        (e.g. "variables.file") to (file name, bytes), sent as parts "0", "1", ..."""
+        import json
+
+        headers = {}
+        bearer = token or self.token
+        if bearer:
+            headers["authorization"] = f"Bearer {bearer}"
+        mapping = {str(i): [path] for i, path in enumerate(files)}
+        parts = {str(i): (name, data) for i, (name, data) in enumerate(files.values())}
+        form = {
+            "operations": json.dumps({"query": query, "variables": variables}),
+            "map": json.dumps(mapping),
+        }
+        return await self.client.post("/graphql", data=form, files=parts, headers=headers)
 
     async def register_admin(self, email: str = "admin@example.in") -> dict[str, Any]:
         payload = await self.register(email=email, full_name="Ops Admin")

@@ -11,6 +11,8 @@ so the answer is the same for every run of a document and can be cached with its
 Costs per field (on the root types and on `me`, the only places these fields exist):
 - WHAT_IF: `forecast` or `balanceForecast` with a `scenario` (a fit made for this request);
 - REFIT: `refreshForecasts` (a fit even when nothing changed);
+- IMPORT: `importStatement` (a file parsed and matched against the ledger, and every new row
+  written: seconds for a few years of statements; uploads also count per user per hour);
 - OUTLOOK: any field that reads the stored outlook, which is a fit when the ledger changed
   since it was stored; a query shares one read among all its fields, a mutation reads afresh
   for each (a field may follow a write).
@@ -39,6 +41,7 @@ from graphql.type.definition import GraphQLInterfaceType
 
 WHAT_IF = 10
 REFIT = 10
+IMPORT = 20
 OUTLOOK = 5
 _OWNERS = frozenset({"Query", "Mutation", "User"})
 _WHAT_IFS = frozenset({"forecast", "balanceForecast"})
@@ -72,6 +75,8 @@ def _field_tally(parent: str, node: FieldNode) -> Tally:
         fits = WHAT_IF
     elif name == "refreshForecasts":
         fits = REFIT
+    elif name == "importStatement":
+        fits = IMPORT
     return Tally(fits, 1 if name in _OUTLOOK_READERS else 0)
 
 
@@ -133,7 +138,8 @@ def cost_rule(budget: int) -> type[ValidationRule]:
                     GraphQLError(
                         f"this request costs {cost}, more than the {budget} one request may "
                         f"spend (a what-if forecast or a refit costs {WHAT_IF}, an outlook "
-                        f"{OUTLOOK}); split it into several requests",
+                        f"{OUTLOOK}, a statement import {IMPORT}); split it into several "
+                        "requests",
                         node,
                         extensions={"code": "BAD_USER_INPUT", "cost": cost, "budget": budget},
                     )

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 
 from gql_server import models
+from gql_server.core.statements import narration
 from gql_server.errors import NotFound
 from gql_server.graphql.context import Info
 from gql_server.graphql.ids import local_id
@@ -28,6 +29,14 @@ from gql_server.services import ledger, lookup, validation
 # the enum itself, through an alias mypy accepts as a type (a call's result is not).
 Direction: TypeAlias = models.Direction
 strawberry.enum(models.Direction, name="Direction")
+
+
+PaymentMode: TypeAlias = narration.PaymentMode
+strawberry.enum(
+    narration.PaymentMode,
+    name="PaymentMode",
+    description="The rail money moved on, as a bank statement's narration names it.",
+)
 
 
 Interval: TypeAlias = cashflow_service.Interval
@@ -50,6 +59,21 @@ class TransactionType(relay.Node):
         description="Your word on the forecast: true keeps this row out of what the model "
         "learns (a one-off), false keeps it in whole; null lets the outlier rule decide (it "
         "clips a one-off to what is usual for its category)."
+    )
+    mode: PaymentMode | None = strawberry.field(
+        description="The rail a bank statement named; null for rows entered by hand that no "
+        "statement confirmed."
+    )
+    counterparty_vpa: str | None = strawberry.field(
+        description="The other side's UPI address, when the statement gave one."
+    )
+    reference: str | None = strawberry.field(
+        description="The bank's own reference (UPI or IMPS RRN, NEFT/RTGS UTR, cheque number, "
+        "Account Aggregator txnId): what a re-import recognises the row by."
+    )
+    import_id: strawberry.ID | None = strawberry.field(
+        description="The statement import that added this row (its StatementImport id); null "
+        "for rows entered by hand, even when a statement confirmed them."
     )
     income_source_id: strawberry.Private[int | None]
 
@@ -76,8 +100,16 @@ def to_gql_transaction(row: models.Transaction, zone: ZoneInfo) -> TransactionTy
         description=row.description,
         balance_after=row.balance_after,
         exclude_from_forecast=row.exclude_from_forecast,
+        mode=narration.PaymentMode(row.mode) if row.mode else None,
+        counterparty_vpa=row.counterparty_vpa,
+        reference=row.reference,
+        import_id=import_global_id(row.import_id) if row.import_id is not None else None,
         income_source_id=row.income_source_id,
     )
+
+
+def import_global_id(import_id: int) -> strawberry.ID:
+    return strawberry.ID(str(relay.GlobalID("StatementImport", str(import_id))))
 
 
 @strawberry.input

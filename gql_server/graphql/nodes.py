@@ -13,6 +13,7 @@ from strawberry import relay
 
 from gql_server.graphql.accounts import UserType
 from gql_server.graphql.buffer import BufferEntryType
+from gql_server.graphql.category_rules import CategoryRuleType
 from gql_server.graphql.context import Info
 from gql_server.graphql.generation import GenerationJobType
 from gql_server.graphql.ids import global_id_parts
@@ -41,6 +42,7 @@ NODE_TYPES: dict[str, OwnedNode] = {
     "BufferEntry": BufferEntryType,
     "Insight": Insight,
     "GenerationJob": GenerationJobType,
+    "CategoryRule": CategoryRuleType,
 }
 
 

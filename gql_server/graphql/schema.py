@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
 from gql_server.graphql.buffer import BufferMutations
 from gql_server.graphql.caller import CallerFields
+from gql_server.graphql.category_rules import CategoryRuleMutations, CategoryRuleQueries
 from gql_server.graphql.costs import cost_rule
 from gql_server.graphql.document_cache import DocumentCache, Documents
 from gql_server.graphql.errors import ApiErrorCodes
@@ -35,11 +36,20 @@ from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
 from gql_server.graphql.nodes import NodeQueries
 from gql_server.graphql.recurring import RecurringMutations
 from gql_server.graphql.scalars import DECIMAL
+from gql_server.graphql.statements import StatementMutations, StatementQueries
 from gql_server.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, CallerFields, LedgerQueries, GenerationQueries, NodeQueries):
+class Query(
+    AccountQueries,
+    CallerFields,
+    LedgerQueries,
+    StatementQueries,
+    CategoryRuleQueries,
+    GenerationQueries,
+    NodeQueries,
+):
     """The caller's data (CallerFields) is the same set of fields as on `me`."""
 
 
@@ -47,6 +57,8 @@ class Query(AccountQueries, CallerFields, LedgerQueries, GenerationQueries, Node
 class Mutation(
     AccountMutations,
     LedgerMutations,
+    StatementMutations,
+    CategoryRuleMutations,
     IncomeSourceMutations,
     ForecastMutations,
     RecurringMutations,

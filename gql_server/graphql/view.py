@@ -5,6 +5,7 @@ What it changes of Strawberry's view, and through what:
   `process_result` (a code on syntax errors), `websocket_adapter_class` (malformed messages);
 - no public hook, so an override of the view's own methods, each kept small and calling
   Strawberry's first: `parse_json` (a bare JSON value is a 400, not a 500),
+  `parse_multipart` (only a well-formed upload runs),
   `parse_http_body` (NUL and lone surrogates refused before anything stores them),
   `execute_single` (a subscription over plain HTTP is the client's mistake, not a 500);
 - `__call__` for HTTP, which is ours: the request is answered in a task so that a client who
@@ -49,6 +50,10 @@ logger = logging.getLogger("gql_server.view")
 _CONTEXT_KEY = "gql_server.context"
 MAX_OPERATION_ID = 64
 _CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
+_NOT_AN_UPLOAD = (
+    "a multipart request is a file upload: an `operations` field, a `map` field of "
+    '{"0": ["variables.file"]} and the files it names (the GraphQL multipart request spec)'
+)
 
 
 def _malformed(message: object) -> bool:
@@ -105,6 +110,10 @@ class GraphQLView(GraphQL[Context, None]):
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
+            # Statement uploads (the GraphQL multipart request spec). Strawberry leaves them
+            # off for CSRF: a browser can post a form across sites with its cookies. This API
+            # reads its caller only from the Authorization header, which no such form sends.
+            multipart_uploads_enabled=True,
             # Subscriptions over websockets, and over plain HTTP (multipart) for clients and
             # proxies without websockets.
             subscription_protocols=(
@@ -146,6 +155,28 @@ class GraphQLView(GraphQL[Context, None]):
             # otherwise end as an unhandled AttributeError (a 500 without a code).
             raise HTTPException(400, 'expected a JSON object, such as {"query": "{ me { id } }"}')
         return value
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        # The GraphQL multipart request spec: `operations`, `map` and the files it names.
+        # Strawberry would run a form without a map or a file as a plain operation, and
+        # index a malformed map blindly (a TypeError, a 500): both are refused here.
+        try:
+            form = await request.get_form_data()
+        except ValueError as exc:
+            raise HTTPException(400, "Unable to parse the multipart body") from exc
+        mapping = form.form.get("map")
+        if "operations" not in form.form or mapping is None or not form.files:
+            raise HTTPException(400, _NOT_AN_UPLOAD)
+        parsed = self.parse_json(mapping) if isinstance(mapping, str | bytes) else mapping
+        if not isinstance(parsed, dict) or not all(
+            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+            for paths in parsed.values()
+        ):
+            raise HTTPException(400, _NOT_AN_UPLOAD)
+        try:
+            return await super().parse_multipart(request)
+        except (TypeError, IndexError, AttributeError, ValueError) as exc:
+            raise HTTPException(400, _NOT_AN_UPLOAD) from exc
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

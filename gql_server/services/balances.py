@@ -43,11 +43,18 @@ SELECT id, amount, direction, balance_after FROM ledger_transaction
 _SET_BALANCE = "UPDATE ledger_transaction SET balance_after = $1 WHERE id = $2"
 
 
+async def balance_before(user_id: int, moment: datetime, connection: BaseDBAsyncClient) -> Decimal:
+    """The user's balance just before `moment`: after the last row earlier than it, or the
+    opening balance when there is none."""
+    at = db.sql_timestamp(moment, connection)
+    rows = await db.fetch_rows(_BALANCE_BEFORE, user_id, at, connection=connection)
+    return Decimal(str(rows[0]["balance"]))
+
+
 async def recompute_balances(user_id: int, since: datetime, connection: BaseDBAsyncClient) -> None:
     """Rewrite balance_after for the user's transactions at or after `since`."""
     at = db.sql_timestamp(since, connection)
-    rows = await db.fetch_rows(_BALANCE_BEFORE, user_id, at, connection=connection)
-    base = Decimal(str(rows[0]["balance"]))
+    base = await balance_before(user_id, since, connection)
     if not db.is_sqlite(connection):
         await db.execute(_RECOMPUTE_POSTGRES, user_id, at, base, connection=connection)
         return

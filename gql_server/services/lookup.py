@@ -12,6 +12,7 @@ from tortoise.models import Model
 
 from gql_server.models import (
     BufferEntry,
+    CategoryRule,
     GenerationJob,
     IncomeSource,
     Insight,
@@ -32,6 +33,7 @@ _ID_MAX: dict[type[Model], int] = {
     BufferEntry: BIGINT_ID_MAX,
     Insight: BIGINT_ID_MAX,
     GenerationJob: INT_ID_MAX,
+    CategoryRule: BIGINT_ID_MAX,
 }
 
 

@@ -116,3 +116,34 @@ def test_generate_refuses_bad_arguments_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "users must be between" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_import_a_statement_from_the_command_line(tmp_path: Path) -> None:
+    from tests.integration.test_statements import MARCH, statement
+
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}"}
+    email = "ops@example.in"
+    made = run_cli("create-admin", "--email", email, "--password", STRONG_PASSWORD,
+                   env=env, cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    (tmp_path / "march.csv").write_bytes(statement(*MARCH))
+
+    dry = run_cli("import", "--email", email, "march.csv", "--dry-run", env=env, cwd=tmp_path)
+    done = run_cli("import", "--email", email, "march.csv", env=env, cwd=tmp_path)
+    again = run_cli("import", "--email", email, "march.csv", "--format", "AXIS",
+                    env=env, cwd=tmp_path)  # fmt: skip
+    nobody = run_cli("import", "--email", "no@example.in", "march.csv", env=env, cwd=tmp_path)
+
+    assert dry.returncode == 0, dry.stderr
+    assert "Dry run" in dry.stdout
+    assert done.returncode == 0, done.stderr
+    assert "reconciled" in done.stdout
+    rows = sqlite3.connect(tmp_path / "cli.sqlite3").execute(
+        "SELECT COUNT(*) FROM ledger_transaction"
+    )
+    assert rows.fetchone() == (4,)
+    assert again.returncode == 1
+    assert "not an Axis Bank statement" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert nobody.returncode == 1
+    assert "no account" in nobody.stderr

@@ -45,6 +45,8 @@ schemathesis.graphql.scalar("Date", st.one_of(st.dates().map(str), _JUNK).map(no
 schemathesis.graphql.scalar(
     "DateTime", st.one_of(st.datetimes().map(lambda d: d.isoformat()), _JUNK).map(nodes.String)
 )
+# A JSON request can only put a value where the file goes (a real upload is multipart).
+schemathesis.graphql.scalar("Upload", st.one_of(_JUNK, st.just("0")).map(nodes.String))
 SCHEMA = schemathesis.graphql.from_path(Path(__file__).parents[2] / "schema.graphql")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 EMAIL = "fuzz@example.in"

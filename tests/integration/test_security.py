@@ -258,6 +258,17 @@ async def test_a_huge_streamed_body_with_a_mutation_is_refused_midway(api: Api) 
 
 
 MUTATION_JSON = json.dumps({"query": NEW_SOURCE}).encode()
+
+
+def _multipart(mapping: bytes, with_file: bool) -> bytes:
+    """A multipart upload of MUTATION_JSON (which takes no file) with the given map."""
+    part = b'--b\r\nContent-Disposition: form-data; name="%s"%s\r\n\r\n%s\r\n'
+    body = part % (b"operations", b"", MUTATION_JSON) + part % (b"map", b"", mapping)
+    if with_file:
+        body += part % (b"0", b'; filename="s.csv"', b"Date,Narration")
+    return body + b"--b--\r\n"
+
+
 MALFORMED_BODIES = {
     "truncated JSON": (b'{"query": "mutation { createIncomeSource', "application/json"),
     "empty body": (b"", "application/json"),
@@ -293,6 +304,20 @@ MALFORMED_BODIES = {
         "multipart/form-data; boundary=b",
     ),
     "no content type": (MUTATION_JSON, None),
+    **{
+        f"an upload with {case}": (
+            _multipart(mapping, with_file),
+            "multipart/form-data; boundary=b",
+        )
+        for case, mapping, with_file in (
+            ("a map that is not an object", b"[1]", True),
+            ("a map of numbers", b'{"0": [1]}', True),
+            ("a map into a missing variable", b'{"0": ["variables.a.b.c"]}', True),
+            ("a map into a string", b'{"0": ["query.x"]}', True),
+            ("a map naming a missing part", b'{"7": ["variables.file"]}', True),
+            ("a map but no file", b'{"0": ["variables.file"]}', False),
+        )
+    },
 }
 
 
@@ -673,6 +698,10 @@ async def build_world(api: Api, needs_recurring: bool) -> World:
         world.ids[f"{owner} income source"] = source_id
         amount = VICTIM_AMOUNT if owner == "their" else "100.00"
         world.ids[f"{owner} transaction"] = await _income_transaction(api, token, source_id, amount)
+        rule = {"input": {"narrationContains": "acme", "setCategory": "Salary"}}
+        world.ids[f"{owner} category rule"] = await _create(
+            api, token, "Mutation.createCategoryRule", rule
+        )
         if needs_recurring:
             world.ids[f"{owner} recurring item"] = await _recurring_item(api, token)
     api.token = world.attacker_token
@@ -803,6 +832,27 @@ CROSS_USER_CASES = [
         lambda w: {"id": w.theirs("recurring item")},
         needs_recurring=True,
     ),
+    CrossUserCase(
+        "Mutation.createCategoryRule",
+        "input.setIncomeSourceId",
+        lambda w: {
+            "input": {"narrationContains": "x", "setIncomeSourceId": w.theirs("income source")}
+        },
+    ),
+    CrossUserCase(
+        "Mutation.updateCategoryRule",
+        "id",
+        lambda w: {"id": w.theirs("category rule"), "input": {"setCategory": "Rent"}},
+    ),
+    CrossUserCase(
+        "Mutation.updateCategoryRule",
+        "input.setIncomeSourceId",
+        lambda w: {
+            "id": w.mine("category rule"),
+            "input": {"setIncomeSourceId": w.theirs("income source")},
+        },
+    ),
+    CrossUserCase("Mutation.deleteCategoryRule", "id", lambda w: {"id": w.theirs("category rule")}),
     CrossUserCase(
         "Query.forecast",
         "scenario.dropIncomeSources",
