@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -175,3 +175,15 @@ async def execute_many(
 ) -> None:
     connection = connection or connections.get("default")
     await connection.execute_many(_for_dialect(sql, connection), rows)
+
+
+async def copy_records(
+    table: str,
+    columns: Sequence[str],
+    records: Iterable[Sequence[Any]],
+    connection: BaseDBAsyncClient,
+) -> None:
+    """PostgreSQL only: rows of Python values into `table` by binary COPY, inside the
+    transaction `connection` belongs to (asyncpg encodes dates, Decimals and text itself)."""
+    async with connection.acquire_connection() as raw:
+        await raw.copy_records_to_table(table, records=records, columns=list(columns))

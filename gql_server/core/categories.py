@@ -263,12 +263,13 @@ def _word_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w]){re.escape(keyword)}(?![\w])")
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)  # one per direction: with 1, every change of direction recompiled all
 def _compiled(income: bool) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
     rules = INCOME_RULES if income else MERCHANT_RULES
     return tuple((category, tuple(map(_word_pattern, words))) for category, words in rules)
 
 
+@lru_cache(maxsize=8192)  # a statement or a generated ledger repeats a few hundred merchants
 def categorize(merchant: str, *, income: bool) -> str:
     """The category the merchant rules give, or the default for the direction."""
     name = merchant.casefold()

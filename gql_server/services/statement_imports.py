@@ -23,7 +23,7 @@ import anyio
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from gql_server import clock, locks
+from gql_server import clock, db, locks
 from gql_server.auth import rate_limits
 from gql_server.core.categories import (
     DEFAULT_EXPENSE_CATEGORY,
@@ -350,10 +350,35 @@ async def _add(
     connection: BaseDBAsyncClient,
     tell: Progress,
 ) -> None:
+    """Write the new rows in batches, in the order given (ids follow it, so a day's rows keep
+    the statement's order). PostgreSQL takes them by binary COPY (a 50,000-row statement was
+    ~4,000 rows/s as ORM objects, bench/imports.py); SQLite as the ORM writes them."""
     for start in range(0, len(lines), _WRITE_BATCH):
         batch = lines[start : start + _WRITE_BATCH]
-        await Transaction.bulk_create(_rows(user, batch, import_id), using_db=connection)
+        if db.is_sqlite(connection):
+            await Transaction.bulk_create(_rows(user, batch, import_id), using_db=connection)
+        else:
+            now = datetime.now(UTC)
+            records = [_record(user.id, line, import_id, now) for line in batch]
+            await db.copy_records("ledger_transaction", _COPY_COLUMNS, records, connection)
         tell("write", start + len(batch), len(lines))
+
+
+_COPY_COLUMNS = (
+    "user_id", "occurred_at", "amount", "direction", "category", "merchant", "description",
+    "income_source_id", "balance_after", "mode", "counterparty_vpa", "reference", "import_id",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _record(user_id: int, line: Line, import_id: int | None, now: datetime) -> tuple[Any, ...]:
+    incoming = line.incoming
+    return (
+        user_id, line.occurred_at, incoming.amount,
+        str(Direction.INCOME if incoming.credit else Direction.EXPENSE), line.category,
+        incoming.counterparty, incoming.narration, line.income_source_id, Decimal(0), line.mode,
+        incoming.vpa, incoming.reference, import_id, now, now,
+    )  # fmt: skip
 
 
 def _rows(user: User, lines: list[Line], import_id: int | None) -> list[Transaction]:

@@ -184,6 +184,9 @@ def _alias_table() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0])))
 
 
+# A statement names the same few hundred merchants thousands of times: the lookups below
+# scan every alias, so their answers are kept (pure functions of the text).
+@lru_cache(maxsize=8192)
 def known_merchant(name: str) -> str | None:
     """The known merchant whose alias appears as whole words in `name`, else None."""
     key = f" {_key(name)} "
@@ -193,15 +196,21 @@ def known_merchant(name: str) -> str | None:
     return _truncated_known(key.strip())
 
 
+@lru_cache(maxsize=1)
+def _compact_aliases() -> tuple[tuple[str, str], ...]:
+    return tuple((alias.replace(" ", ""), display) for alias, display in _alias_table())
+
+
 def _truncated_known(key: str) -> str | None:
     """SBI cuts names to eight letters ("Makemytr"): a long enough prefix of one alias counts."""
     compact = key.replace(" ", "")
     if len(compact) < 6 or not compact.isalpha():
         return None
-    hits = {d for a, d in _alias_table() if a.replace(" ", "").startswith(compact)}
+    hits = {d for a, d in _compact_aliases() if a.startswith(compact)}
     return hits.pop() if len(hits) == 1 else None
 
 
+@lru_cache(maxsize=8192)
 def merchant_from_vpa(vpa: str) -> str | None:
     """The known merchant a UPI address belongs to (swiggy@ybl, zomato-order@hdfcbank,
     bundl.technologies@axisbank), else None. An alias of five letters or fewer must be the
