@@ -1,67 +1,93 @@
-"""The API under load: a realistic mix of calls against a real `gql-server serve` process, beside
-a plain Starlette + raw asyncpg app serving the same reads (bench/raw_dashboard.py).
+"""The API under load, driven by wrk (a C load generator): a real `gql-server serve` process
+beside a plain Starlette + raw asyncpg app serving the same reads (bench/raw_dashboard.py).
 
     .venv/bin/python -m bench.api_load [--users 1000] [--clients 32,128] [--duration 30]
-                                       [--workers 1] [--soak 0] [--think-ms 0]
+                                       [--workers 1] [--pool-size N] [--soak 0] [--think-ms 0]
+
+Needs wrk (Debian: apt-get install -y wrk); the bench says so and stops when it is missing. A
+Python driver saturates a core before the server does and flatters the GraphQL/raw ratio;
+wrk's CPU per request is small, and the bench reports it, since it shares the cores too.
 
 Setup (not timed): a scratch PostgreSQL database gets --users generated users (720 days, seed
 42, one shared password; 1,000 users are about 1.5M transactions), then every user's buffer and
 outlook (features, forecasts, risks, insights) is computed as the generation job does it
 (`OutlookService.refresh_many` over a pool of 2 processes), so the load measures serving, not
-first-time fitting. Two servers start as their own processes on loopback, both with --workers:
-`python -m gql_server serve` (APP_ENV=production, a random 64-character JWT_SECRET, the default
-DB_POOL_SIZE of 10; LOGIN_ATTEMPTS_PER_ADDRESS is raised because every virtual client comes from
-127.0.0.1) and uvicorn serving bench/raw_dashboard.py with the same secret and pool size. This
-process drives the load with httpx (HTTP/1.1 keep-alive, one connection per virtual client).
+first-time fitting (forecast leases its fits left behind are deleted). Two servers start as
+their own processes on loopback, both with --workers: `python -m gql_server serve`
+(APP_ENV=production, a random 64-character JWT_SECRET, the default DB_POOL_SIZE of 10,
+FORECAST_POOL_SIZE=--pool-size per worker when given, else the server's default of 2;
+LOGIN_ATTEMPTS_PER_ADDRESS is raised because every connection comes from 127.0.0.1) and
+uvicorn serving bench/raw_dashboard.py with the same secret and pool size. The issue's
+configuration is `--workers 2 --pool-size 1`. Before the first phase the bench checks that the
+raw app's dashboard and 50-row page equal GraphQL's, field for field.
 
 The users are split: a quarter (at most the largest --clients) only ever read, and serve the
-read-only phases; the rest are the mix's. Each level of --clients runs, in this order:
+read-only phases; the rest are the mix's. Before a phase, this process signs the phase's users
+in through the GraphQL server's `login` (not timed; a token is reused for up to 5 minutes, well
+within its 15-minute life) and writes their tokens and prepared requests to a file that the
+phase's Lua script reads (bench/wrk/); then it waits until the servers are idle (below 5 % CPU
+for a second: refits left over from a mix and the sign-ins' argon2 must not slow the phase).
+Each level of --clients (wrk connections) runs, --duration seconds each:
 
-- dashboard, GraphQL then raw: every client signs in as one of the readers (not timed) and asks
-  for the dashboard (me, forecasts, buffer, smoothingPlan with its 24-month history,
-  insights(first: 5), transactions(first: 20)) over and over for --duration seconds;
-- 50-row page, GraphQL then raw: the same clients page through their transactions
-  (`transactions(first: 50, after: $cursor)`), following endCursor 5 pages deep, then from the
-  newest again;
-- the mix, GraphQL only: every client signs in as a random user of the mix, then picks each
-  call at random: the dashboard 35 %, the next 50-row page 40 %, createTransaction (an expense
-  dated now) 15 %, login as another random user 10 %. A dashboard asked for after the client's
-  own createTransaction is counted apart as "dashboard after a write": the write changed the
-  ledger, so that request waits for the user's outlook to be refitted (as the API promises:
-  forecasts and insights are never served stale).
+1. dashboard, GraphQL then raw (`wrk -t 2 -c N`, bench/wrk/read.lua): the dashboard query (me,
+   forecasts, buffer, smoothingPlan with its 24-month history, insights(first: 5),
+   transactions(first: 20)) as a GraphQL POST, against the raw app's GET /dashboard. Each wrk
+   thread gets the tokens of its share of the readers (setup(thread)) and request() rotates
+   through them;
+2. 50-row page, GraphQL then raw (the same script): `transactions(first: 50, after: $cursor)`
+   against GET /transactions. Following endCursor in Lua would need a JSON parser in the
+   driver's loop, so each reader alternates two fixed pages: page 1 (no cursor) and page 3
+   (the cursor is page 2's endCursor, computed at sign-in);
+3. the mix, GraphQL only (bench/wrk/mix.lua, `wrk -t N -c N`): every connection is one user of
+   the mix (drawn at random) and picks each call with math.random: the dashboard 35 %, the
+   50-row page 40 % (page 1 and page 3 in turn), createTransaction (an expense dated now)
+   15 %, login as a random user of the mix 10 % (the connection keeps its own token);
+4. read after a write, inside the mix: after each createTransaction answered without errors,
+   the connection's next call is the same user's dashboard, counted apart as "dashboard after
+   a write" (these make up 15 of the dashboard's 35 points). The write changed the ledger, so
+   the server asks for a refit and answers with the fresh outlook if it is ready within its
+   read budget (OUTLOOK_READ_BUDGET_MS, 100 ms), else with the previous one marked
+   `stale: true` (services/outlook/service.py, `serve`); the mix's dashboard selects `stale`
+   on the forecasts, and the table counts the dashboards answered stale.
 
-Before each phase the bench waits until the servers are idle (below 5 % CPU for a second), so
-refits left over from a mix do not slow the next phase. Before the first, it checks that the
-raw app's dashboard and 50-row page equal GraphQL's, field for field, and stops if they differ.
+Latency per kind in the mix: plain wrk times requests only into one histogram, and with
+several connections per thread its Lua cannot tell which request a response answers (the
+server makes up its own request ids). So the mix runs one connection per wrk thread, where
+request() and response() alternate strictly, and times each call in Lua with the monotonic
+clock (clock_gettime through LuaJIT's ffi), from building the request to parsing its answer.
+wrk's own histogram gives the mix's overall p50/p90/p99 beside it. N threads mostly asleep in
+epoll cost little more than 2 (wrk's CPU is printed); --think-ms MS gives the mix's
+connections a pause between an answer and the next call (wrk's delay(), exponential, mean MS).
 
-Figures, per phase and call: requests/s (completed calls over the phase's wall time, the last
-calls in flight included), p50/p95/p99 latency in ms (from sending the request to the last byte
-of the answer), and errors: any transport error, any status other than 200 and any body with
-"errors" (the first distinct messages are printed). Every client calls again as soon as it has
-its answer (no think time), so latency is mostly queueing: about clients / requests/s.
+Figures, per phase: requests/s (wrk's completed responses over its run time; calls in flight
+at the end are dropped), p50/p90/p99 in ms from wrk's latency histogram (from writing the
+request to reading the whole answer; the mix's kinds add p95, timed in Lua), and "errors" as
+three counts: non-2xx (statuses outside 200-299), error bodies (bodies with an "errors" key,
+GraphQL's and the raw app's, counted in response(); the first distinct messages are printed)
+and socket errors (wrk's connect, read, write and timeout counts, per run, not per kind; the
+timeout is 60 s). Every connection calls again as soon as it has its answer, so latency is
+mostly queueing: about connections / requests/s.
 
 "server CPU" is the CPU time of the server's process tree over the phase's wall time (200 % is
 both cores; PostgreSQL's own processes are not included), split for the mix into the event-loop
 thread(s), the other threads (argon2 password checks run in a thread pool) and the forecast
-pool's processes (refits). "CPU ms/req" is the server's CPU time per completed call. "driver
-CPU" is this process's: the driver shares the 2 cores with the servers, and near 100 % it, not
-the server, set the pace, which happens to the raw app (it needs a fifth of GraphQL's CPU per
-call, so httpx in one process cannot keep it busy). Hence two ratios, GraphQL over raw: "req/s"
-as measured, and "by CPU", raw's CPU ms/req over GraphQL's, the throughput ratio to expect when
-each server has the CPU to itself; the second is the fairer one whenever driver CPU nears 100 %.
+pool's processes (refits). "CPU ms/req" is the server's CPU time per completed call. "wrk CPU"
+is wrk's user and system time (the kernel's rusage of the process, read when it exits) over the
+same wall time. Two ratios, GraphQL over raw: by req/s as measured, and "by CPU", raw's CPU
+ms/req over GraphQL's, the throughput ratio to expect when each server has the cores to
+itself (both share the 2 cores with wrk and PostgreSQL, and raw needs a fraction of GraphQL's
+CPU per call).
 
 Memory: the sum of VmHWM (each process's peak resident set since it started) over the server
 process and its children (uvicorn workers, forecast pool workers), read from /proc after each
-level, so it is the peak so far. Then the issue's targets: the 50-row page at 0.3x raw or better,
-the dashboard's p99 (in the mix) under 150 ms at 32 clients, and no errors anywhere.
+level, so it is the peak so far. Then the issue's targets: the 50-row page at 0.3x raw or better
+(by req/s and by CPU), the dashboard's p99 under 150 ms at 32 connections (alone and in the
+mix), a read after a write within 100 ms at p95, and no errors anywhere.
 
---think-ms MS gives the mix's (and the soak's) clients a random pause between calls (exponential,
-mean MS): 32 people using an app are not 32 clients calling back to back, and with a pause the
-latency measures the server rather than the queue. The read-only phases never pause.
-
---soak SECONDS then runs the mix at 32 clients for that long and prints, per minute,
-requests/s, p99, errors and the server's resident memory (the VmRSS sum, sampled every 5 s:
-the last sample and the minute's highest), so a person can see whether memory stays flat.
+--soak SECONDS then runs the mix at 32 connections for that long, as one wrk run a minute
+(signing in between runs when a token is due), and prints per minute requests/s, p99, the read
+after a write's p95, errors and the server's resident memory (the VmRSS sum, sampled every
+5 s: the last sample and the minute's highest), so a person can see whether memory stays flat.
 --duration 0 skips the levels (a soak only).
 
 At the end, the server logs' lines other than INFO (warnings, errors, tracebacks) are printed.
@@ -77,17 +103,18 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from rich.console import Console
@@ -102,11 +129,14 @@ from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.settings import Settings
 
 PASSWORD = "Bench-api-load-users-2026"  # noqa: S105 - throwaway generated users
-SOAK_CLIENTS = 32
-PAGES_PER_RUN = 5
-MIX = {"dashboard": 35, "page": 40, "create": 15, "login": 10}
+WRK_DIR = Path(__file__).parent / "wrk"
+WRK_TIMEOUT = "60s"
+SOAK_CONNECTIONS = 32
+TOKEN_REUSE_S = 300  # access tokens live 15 minutes
+PAGE_SIZE = 50
+DEEP_PAGE = 3  # the page each reader alternates with page 1
 AFTER_WRITE = "dashboard after a write"
-MERCHANTS = ("Swiggy", "Zomato", "BigBasket", "Blinkit", "Uber", "Rapido", "Amazon", "DMart")
+KINDS = ("dashboard", AFTER_WRITE, "page", "create", "login")
 TIMEOUT_S = 120
 console = Console(width=int(os.environ.get("COLUMNS", "132")))
 
@@ -126,12 +156,40 @@ DASHBOARD = """query Dashboard {
   transactions(first: 20) { edges { cursor node { id occurredAt amount direction category
     merchant description balanceAfter } } pageInfo { hasNextPage endCursor } }
 }"""
+# The mix's dashboard also asks whether the forecasts were served stale (the raw app has no
+# such field, so the read-only phases keep the query both servers answer alike).
+MIX_DASHBOARD = DASHBOARD.replace(
+    "intervalCoverage generatedAt }", "intervalCoverage generatedAt stale }"
+)
 PAGE = """query Page($after: String) { transactions(first: 50, after: $after) {
   edges { cursor node { id occurredAt amount direction category merchant description
   balanceAfter } } pageInfo { hasNextPage endCursor } } }"""
 CREATE = """mutation Create($input: TransactionInput!) { createTransaction(input: $input) {
   id occurredAt amount direction category merchant balanceAfter } }"""
-DASHBOARD_BODY = json.dumps({"query": DASHBOARD}).encode()
+# bench/wrk/mix.lua fills in @AT@, @AMOUNT@ and @MERCHANT@ for each call.
+CREATE_TEMPLATE = {
+    "query": CREATE,
+    "variables": {
+        "input": {
+            "occurredAt": "@AT@",
+            "amount": "@AMOUNT@",
+            "direction": "EXPENSE",
+            "merchant": "@MERCHANT@",
+            "description": "api_load",
+        }
+    },
+}
+assert MIX_DASHBOARD != DASHBOARD
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        sys.exit(
+            "bench.api_load needs wrk, a C load generator (a Python driver saturates a core "
+            "before the server does). Debian/Ubuntu: apt-get install -y wrk"
+        )
+    return found
 
 
 # --- the servers -------------------------------------------------------------------------------
@@ -255,16 +313,21 @@ class Server:
         return [line for line in lines if line.strip() and not line.startswith("INFO")]
 
 
-def start_servers(url: str, workers: int, logs: Path) -> tuple[Server, Server]:
+def start_servers(url: str, workers: int, pool_size: int, logs: Path) -> tuple[Server, Server]:
     env = {
         "DATABASE_URL": url,
         "APP_ENV": "production",
         "JWT_SECRET": secrets.token_urlsafe(48),
         "LOGIN_ATTEMPTS_PER_ADDRESS": "1000000",
     }
+    graphql_env = {**env, "FORECAST_POOL_SIZE": str(pool_size)} if pool_size else env
     workers_arg = ["--workers", str(workers)]
     graphql = Server(
-        "graphql", [sys.executable, "-m", "gql_server", "serve", *workers_arg], env, logs, workers
+        "graphql",
+        [sys.executable, "-m", "gql_server", "serve", *workers_arg],
+        graphql_env,
+        logs,
+        workers,
     )
     raw = Server(
         "raw",
@@ -307,12 +370,17 @@ async def seed(url: str, users: int) -> list[str]:
         pool = ForecastPool(lambda: local_executor("process", 2), max_in_flight=8, timeout_s=300)
         try:
             started = time.perf_counter()
-            done = await OutlookService(pool).refresh_many(
+            service = OutlookService(pool)
+            done = await service.refresh_many(
                 [u.id for u in generated], first=seed_buffer_from_history
             )
             warmed = time.perf_counter() - started
+            await service.leases.drain()  # the fits' give-backs, before the database closes
         finally:
             pool.shutdown()
+        # Leases the warm-up's fits failed to give back would hold those users' refits in the
+        # servers until they expire (minutes): none of the warm-up's fits is running now.
+        await db.execute("DELETE FROM forecast_lease")
         rows = await db.fetch_rows("SELECT COUNT(*) AS n FROM ledger_transaction")
         await db.execute("ANALYZE")
         emails = [u.email for u in await User.filter(id__in=[u.id for u in generated])]
@@ -326,17 +394,133 @@ async def seed(url: str, users: int) -> list[str]:
     return sorted(emails)
 
 
-# --- the load ----------------------------------------------------------------------------------
+# --- signing in (not timed) --------------------------------------------------------------------
+
+
+def graphql_data(response: httpx.Response) -> dict[str, Any]:
+    """The answer's data; an error when the status is not 200 or the body has errors."""
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code} {response.text[:300]}")
+    payload = response.json()
+    if payload.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {json.dumps(payload['errors'])[:300]}")
+    data: dict[str, Any] = payload["data"]
+    return data
+
+
+def body(query: str, variables: dict[str, Any] | None = None) -> str:
+    return json.dumps({"query": query, "variables": variables or {}})
+
+
+async def sign_in(http: httpx.AsyncClient, base_url: str, email: str) -> str:
+    """An access token, outside any timed phase."""
+    answer = await http.post(
+        f"{base_url}/graphql",
+        content=body(LOGIN, {"e": email, "p": PASSWORD}),
+        headers={"content-type": "application/json"},
+    )
+    try:
+        token: str = graphql_data(answer)["login"]["accessToken"]
+    except RuntimeError as exc:
+        raise RuntimeError(f"login of {email} failed: {exc}") from None
+    return token
+
+
+async def deep_cursor(http: httpx.AsyncClient, base_url: str, token: str) -> str | None:
+    """The `after` of page DEEP_PAGE (page DEEP_PAGE - 1's endCursor); the last page's cursor
+    when the ledger is shorter, None when it has a single page."""
+    cursor: str | None = None
+    for _ in range(DEEP_PAGE - 1):
+        answer = await http.post(
+            f"{base_url}/graphql",
+            content=body(PAGE, {"after": cursor}),
+            headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+        )
+        info = graphql_data(answer)["transactions"]["pageInfo"]
+        if not info["hasNextPage"]:
+            break
+        cursor = info["endCursor"]
+    return cursor
 
 
 @dataclass(frozen=True)
-class OpStats:
-    count: int
-    rate: float
-    p50: float
-    p95: float
-    p99: float
-    errors: int
+class Account:
+    token: str
+    deep_cursor: str | None
+
+
+class Accounts:
+    """Access tokens and deep-page cursors, got from the GraphQL server between phases; a token
+    is reused for TOKEN_REUSE_S, a cursor for the run (readers never write, and a mix user's
+    new transactions are dated now: they land before page 3's cursor, not after it)."""
+
+    def __init__(self, graphql_url: str) -> None:
+        self.url = graphql_url
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._cursors: dict[str, str | None] = {}
+
+    async def prepare(self, emails: Iterable[str]) -> dict[str, Account]:
+        wanted = list(dict.fromkeys(emails))
+        gate = asyncio.Semaphore(4)  # argon2 takes 64 MiB per login: a gentle pace
+        async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
+
+            async def one(email: str) -> tuple[str, Account]:
+                async with gate:
+                    token, signed = self._tokens.get(email, ("", 0.0))
+                    if time.monotonic() - signed > TOKEN_REUSE_S:
+                        token = await sign_in(http, self.url, email)
+                        self._tokens[email] = (token, time.monotonic())
+                    if email not in self._cursors:
+                        self._cursors[email] = await deep_cursor(http, self.url, token)
+                    return email, Account(token, self._cursors[email])
+
+            return dict(await asyncio.gather(*(one(email) for email in wanted)))
+
+
+# --- what wrk reads ----------------------------------------------------------------------------
+
+Row = list[str]
+
+
+def read_rows(read: str, path: str, accounts: list[Account]) -> list[Row]:
+    """bench/wrk/read.lua's requests: ("R", user number, method, path, token, body)."""
+    rows: list[Row] = []
+    for number, account in enumerate(accounts, 1):
+        user = str(number)
+        if read == "dashboard":
+            if path == "raw":
+                rows.append(["R", user, "GET", "/dashboard", account.token, ""])
+            else:
+                rows.append(["R", user, "POST", "/graphql", account.token, body(DASHBOARD)])
+            continue
+        for after in (None, account.deep_cursor):
+            if path == "raw":
+                query = f"/transactions?first={PAGE_SIZE}"
+                if after:
+                    query += f"&after={quote(after, safe='')}"
+                rows.append(["R", user, "GET", query, account.token, ""])
+            else:
+                rows.append(["R", user, "POST", "/graphql", account.token, page_body(after)])
+    return rows
+
+
+def page_body(after: str | None) -> str:
+    return body(PAGE, {"after": after})
+
+
+def mix_rows(connections: list[Account], logins: list[str]) -> list[Row]:
+    """bench/wrk/mix.lua's data: a user per connection ("U", token, page 1, deep page), a login
+    body per user of the mix ("E") and the dashboard and createTransaction bodies ("Q")."""
+    rows: list[Row] = [
+        ["U", a.token, page_body(None), page_body(a.deep_cursor)] for a in connections
+    ]
+    rows += [["E", body(LOGIN, {"e": email, "p": PASSWORD})] for email in logins]
+    rows.append(["Q", "dashboard", body(MIX_DASHBOARD)])
+    rows.append(["Q", "create", json.dumps(CREATE_TEMPLATE)])
+    return rows
+
+
+# --- a wrk run ---------------------------------------------------------------------------------
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -344,335 +528,231 @@ def percentile(ordered: list[float], q: float) -> float:
 
 
 @dataclass
-class Phase:
-    """What one phase measured: (seconds since start, call, ms, ok) per call."""
+class Kind:
+    """One kind of call as the Lua scripts counted it; `ms` only from bench/wrk/mix.lua."""
 
-    name: str
-    clients: int
-    samples: list[tuple[float, str, float, bool]] = field(default_factory=list)
-    messages: Counter[str] = field(default_factory=Counter)
-    started: float = 0.0
-    elapsed: float = 0.0
-    server_cpu: float = 0.0
-    driver_cpu: float = 0.0
-    cpu_split: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    non_2xx: int = 0
+    errors: int = 0
+    stale: int = 0
+    ms: list[float] = field(default_factory=list)
 
-    def cpu_ms_per_request(self) -> float:
-        """The server's CPU time per completed call (PostgreSQL's own not included)."""
-        return self.server_cpu * self.elapsed * 1000 / max(1, len(self.samples))
-
-    def describe_cpu(self) -> str:
-        shares = ", ".join(f"{k} {v / self.elapsed:.0%}" for k, v in self.cpu_split.most_common())
-        return f"server CPU {self.server_cpu:.0%} ({shares}), driver CPU {self.driver_cpu:.0%}"
-
-    def record(self, op: str, sent: float, answered: float, error: str | None) -> None:
-        self.samples.append((answered - self.started, op, (answered - sent) * 1000, error is None))
-        if error is not None:
-            self.messages[f"{op}: {error}"] += 1
-
-    def stats(self, samples: list[tuple[float, str, float, bool]], seconds: float) -> OpStats:
-        ordered = sorted(s[2] for s in samples)
-        errors = sum(1 for s in samples if not s[3])
-        return OpStats(
-            count=len(ordered),
-            rate=len(ordered) / seconds if seconds else 0.0,
-            p50=percentile(ordered, 0.50),
-            p95=percentile(ordered, 0.95),
-            p99=percentile(ordered, 0.99),
-            errors=errors,
-        )
-
-    def by_op(self) -> dict[str, OpStats]:
-        ops = sorted({s[1] for s in self.samples}, key=_op_order)
-        result = {
-            op: self.stats([s for s in self.samples if s[1] == op], self.elapsed) for op in ops
-        }
-        result["all"] = self.stats(self.samples, self.elapsed)
-        return result
-
-
-def _op_order(op: str) -> int:
-    order = ["dashboard", AFTER_WRITE, "page", "create", "login"]
-    return order.index(op) if op in order else len(order)
-
-
-class Caller:
-    """One phase's HTTP calls: timed, checked (status 200 and no "errors"), recorded."""
-
-    def __init__(self, http: httpx.AsyncClient, phase: Phase) -> None:
-        self.http = http
-        self.phase = phase
-
-    async def call(
-        self, op: str, send: Callable[[], Awaitable[httpx.Response]]
-    ) -> dict[str, Any] | None:
-        sent = time.perf_counter()
-        try:
-            response = await send()
-        except httpx.HTTPError as exc:
-            self.phase.record(op, sent, time.perf_counter(), f"{type(exc).__name__} {exc}".strip())
-            return None
-        answered = time.perf_counter()
-        error, data = _check(response)
-        self.phase.record(op, sent, answered, error)
-        return data
-
-    async def graphql(
-        self, op: str, body: bytes, token: str | None = None
-    ) -> dict[str, Any] | None:
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        return await self.call(
-            op, lambda: self.http.post("/graphql", content=body, headers=headers)
-        )
-
-    async def raw(self, op: str, path: str, token: str, params: dict[str, str]) -> dict | None:
-        headers = {"authorization": f"Bearer {token}"}
-        return await self.call(op, lambda: self.http.get(path, params=params, headers=headers))
-
-
-def _check(response: httpx.Response) -> tuple[str | None, dict[str, Any] | None]:
-    if response.status_code != 200:
-        return f"HTTP {response.status_code} {response.text[:200]}", None
-    try:
-        payload = response.json()
-    except ValueError:
-        return f"not JSON: {response.text[:200]}", None
-    if payload.get("errors"):
-        first = payload["errors"][0]
-        code = (first.get("extensions") or {}).get("code", "")
-        return f"{code} {first.get('message', '')}".strip(), None
-    return None, payload.get("data")
-
-
-def _body(query: str, variables: dict[str, Any]) -> bytes:
-    return json.dumps({"query": query, "variables": variables}).encode()
-
-
-async def sign_in(http: httpx.AsyncClient, base_url: str, email: str) -> str:
-    """An access token, outside any timed phase."""
-    response = await http.post(f"{base_url}/graphql", json=_login_vars(email))
-    error, data = _check(response)
-    if error or data is None:
-        raise RuntimeError(f"login of {email} failed: {error}")
-    return data["login"]["accessToken"]
-
-
-def _login_vars(email: str) -> dict[str, Any]:
-    return {"query": LOGIN, "variables": {"e": email, "p": PASSWORD}}
+    def p(self, q: float) -> float:
+        return percentile(sorted(self.ms), q)
 
 
 @dataclass
-class Session:
-    token: str
-    cursor: str | None = None
-    pages: int = 0
-    wrote: bool = False
+class WrkRun:
+    """What one wrk process measured, and the server's and wrk's CPU over it."""
 
-    def next_after(self, data: dict[str, Any] | None) -> None:
-        info: dict[str, Any] = data["transactions"]["pageInfo"] if data else {"hasNextPage": False}
-        self.pages += 1
-        if info["hasNextPage"] and self.pages < PAGES_PER_RUN:
-            self.cursor = info["endCursor"]
-        else:
-            self.cursor, self.pages = None, 0
+    name: str
+    connections: int
+    threads: int
+    elapsed: float = 0.0  # wall seconds around the wrk process
+    duration: float = 0.0  # wrk's own run time
+    requests: int = 0
+    latency_ms: dict[str, float] = field(default_factory=dict)  # p50, p90, p99, max
+    socket_errors: Counter[str] = field(default_factory=Counter)
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    messages: Counter[str] = field(default_factory=Counter)
+    server_cpu_s: float = 0.0
+    wrk_cpu_s: float = 0.0
+    cpu_split: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.duration if self.duration else 0.0
+
+    @property
+    def server_cpu(self) -> float:
+        return self.server_cpu_s / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def wrk_cpu(self) -> float:
+        return self.wrk_cpu_s / self.elapsed if self.elapsed else 0.0
+
+    def cpu_ms_per_request(self) -> float:
+        """The server's CPU time per completed call (PostgreSQL's own not included)."""
+        return self.server_cpu_s * 1000 / max(1, self.requests)
+
+    def failures(self) -> tuple[int, int, int]:
+        """(non-2xx, error bodies, socket errors)"""
+        non_2xx = sum(k.non_2xx for k in self.kinds.values())
+        errors = sum(k.errors for k in self.kinds.values())
+        sockets = sum(self.socket_errors[k] for k in ("connect", "read", "write", "timeout"))
+        return non_2xx, errors, sockets
+
+    def describe_cpu(self) -> str:
+        shares = ", ".join(f"{k} {v / self.elapsed:.0%}" for k, v in self.cpu_split.most_common())
+        return (
+            f"server CPU {self.server_cpu:.0%} ({shares}), {self.cpu_ms_per_request():.2f} ms "
+            f"per call; wrk CPU {self.wrk_cpu:.0%} ({self.threads} threads)"
+        )
+
+    def read_report(self, text: str) -> None:
+        """What bench/wrk/common.lua's report() wrote."""
+        for line in text.splitlines():
+            record, *fields = line.split("\t")
+            if record == "summary":
+                self.duration = float(fields[0]) / 1e6
+                self.requests = int(float(fields[1]))
+                names = ("connect", "read", "write", "status", "timeout")
+                self.socket_errors = Counter(
+                    {n: int(float(v)) for n, v in zip(names, fields[2:], strict=True)}
+                )
+            elif record == "latency":
+                values = (float(v) / 1000 for v in fields)
+                self.latency_ms = dict(zip(("p50", "p90", "p99", "max"), values, strict=True))
+            elif record == "count":
+                name, what, n = fields
+                kind = self.kinds.setdefault(name, Kind())
+                setattr(kind, COUNTED[what], getattr(kind, COUNTED[what]) + int(float(n)))
+            elif record == "message":
+                self.messages[fields[1]] += int(fields[0])
+            elif record == "ms":
+                self.kinds.setdefault(fields[0], Kind()).ms.append(float(fields[1]))
 
 
-async def _gql_page(caller: Caller, session: Session) -> None:
-    body = _body(PAGE, {"after": session.cursor})
-    session.next_after(await caller.graphql("page", body, session.token))
+# bench/wrk/common.lua's counters, by the Kind field they add to
+COUNTED = {"requests": "requests", "non2xx": "non_2xx", "errors": "errors", "stale": "stale"}
 
 
-async def _raw_page(caller: Caller, session: Session) -> None:
-    params = {"first": "50", **({"after": session.cursor} if session.cursor else {})}
-    session.next_after(await caller.raw("page", "/transactions", session.token, params))
-
-
-async def _gql_dashboard(caller: Caller, session: Session) -> None:
-    await caller.graphql("dashboard", DASHBOARD_BODY, session.token)
-
-
-async def _raw_dashboard(caller: Caller, session: Session) -> None:
-    await caller.raw("dashboard", "/dashboard", session.token, {})
-
-
-async def _mix_call(
-    caller: Caller, session: Session, emails: list[str], rng: random.Random
-) -> Session:
-    op = rng.choices(list(MIX), weights=list(MIX.values()))[0]
-    if op == "dashboard":
-        label = AFTER_WRITE if session.wrote else "dashboard"
-        await caller.graphql(label, DASHBOARD_BODY, session.token)
-        session.wrote = False
-    elif op == "page":
-        await _gql_page(caller, session)
-    elif op == "create":
-        data = await caller.graphql("create", _create_body(rng), session.token)
-        session.wrote = session.wrote or data is not None
-    else:
-        body = json.dumps(_login_vars(rng.choice(emails))).encode()
-        data = await caller.graphql("login", body)
-        if data is not None:
-            return Session(token=data["login"]["accessToken"])
-    return session
-
-
-def _create_body(rng: random.Random) -> bytes:
-    return _body(
-        CREATE,
-        {
-            "input": {
-                "occurredAt": datetime.now(UTC).replace(microsecond=0).isoformat(),
-                "amount": f"{rng.randint(20, 2500)}.{rng.randint(0, 99):02d}",
-                "direction": "EXPENSE",
-                "merchant": rng.choice(MERCHANTS),
-                "description": "api_load",
-            }
-        },
-    )
-
-
-Step = Callable[[Caller, Session, random.Random], Awaitable[Session | None]]
-
-
-async def run_phase(
-    name: str,
-    base_url: str,
-    login_url: str,
-    emails: list[str],
-    clients: int,
-    duration: float,
-    step: Step,
+def run_wrk(
+    run: WrkRun,
+    script: str,
     server: Server,
-    *,
-    distinct: bool,
-    think_s: float = 0.0,
-) -> Phase:
-    """`clients` virtual clients, each signed in (not timed) as a user of `emails` (the first
-    `clients` of them when `distinct`, else at random), calling `step` until `duration` is up,
-    pausing a random think time (exponential, mean `think_s`) after each answer."""
-    phase = Phase(name, clients)
-    rng = random.Random(f"{name}/{clients}")
-    chosen = (
-        [emails[i % len(emails)] for i in range(clients)]
-        if distinct
-        else [rng.choice(emails) for _ in range(clients)]
-    )
-    # Idle connections are dropped well before uvicorn's 5 s keep-alive timeout: reusing one
-    # the server is closing at that very moment would fail as a ReadError of the driver's own.
-    limits = httpx.Limits(
-        max_connections=clients + 4, max_keepalive_connections=clients + 4, keepalive_expiry=1
-    )
-    async with httpx.AsyncClient(timeout=TIMEOUT_S, limits=limits) as login:
-        gate = asyncio.Semaphore(4)  # argon2 takes 64 MiB per login: a gentle start
+    duration: int,
+    rows: list[Row],
+    workdir: Path,
+    think_ms: float = 0.0,
+) -> WrkRun:
+    """wrk against `server` with bench/wrk/`script` reading `rows`; blocks until it exits."""
+    stem = workdir / f"run{len(list(workdir.glob('run*.tsv'))):03d}"
+    data, out, log = stem.with_suffix(".tsv"), stem.with_suffix(".out"), stem.with_suffix(".log")
+    data.write_text("".join("\t".join(row) + "\n" for row in rows))
+    env = {
+        **os.environ,
+        "BENCH_DATA": str(data),
+        "BENCH_OUT": str(out),
+        "BENCH_THREADS": str(run.threads),
+        "BENCH_THINK_MS": str(think_ms),
+    }
+    command = [
+        wrk_binary(),
+        *("-t", str(run.threads), "-c", str(run.connections), "-d", f"{duration}s"),
+        *("--timeout", WRK_TIMEOUT, "-s", str(WRK_DIR / script), server.url),
+    ]
+    cpu_before, split_before = cpu_seconds(server.pid), cpu_split(server.pid, server.workers)
+    started = time.perf_counter()
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            command, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    run.elapsed = time.perf_counter() - started
+    run.server_cpu_s = cpu_seconds(server.pid) - cpu_before
+    run.cpu_split = cpu_split(server.pid, server.workers)
+    run.cpu_split.subtract(split_before)
+    run.wrk_cpu_s = usage.ru_utime + usage.ru_stime
+    if process.returncode != 0 or not out.exists():
+        raise RuntimeError(f"wrk failed ({process.returncode}):\n{log.read_text()[-3000:]}")
+    run.read_report(out.read_text())
+    return run
 
-        async def one(email: str) -> str:
-            async with gate:
-                return await sign_in(login, login_url, email)
 
-        tokens = await asyncio.gather(*(one(e) for e in chosen))
-    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT_S, limits=limits) as http:
-        caller = Caller(http, phase)
-        await http.get("/healthz")
-        cpu_before, driver_before = cpu_seconds(server.pid), time.process_time()
-        split_before = cpu_split(server.pid, server.workers)
-        phase.started = time.perf_counter()
-        deadline = phase.started + duration
-
-        async def client(index: int) -> None:
-            session = Session(token=tokens[index])
-            client_rng = random.Random(f"{name}/{clients}/{index}")
-            while time.perf_counter() < deadline:
-                session = await step(caller, session, client_rng) or session
-                if think_s > 0:
-                    pause = client_rng.expovariate(1.0 / think_s)
-                    await asyncio.sleep(min(pause, max(0.0, deadline - time.perf_counter())))
-
-        await asyncio.gather(*(client(i) for i in range(clients)))
-        phase.elapsed = time.perf_counter() - phase.started
-        phase.server_cpu = (cpu_seconds(server.pid) - cpu_before) / phase.elapsed
-        phase.driver_cpu = (time.process_time() - driver_before) / phase.elapsed
-        phase.cpu_split = cpu_split(server.pid, server.workers)
-        phase.cpu_split.subtract(split_before)
-    return phase
+# --- the phases --------------------------------------------------------------------------------
 
 
 @dataclass
 class Level:
-    clients: int
-    reads: dict[tuple[str, str], Phase]  # (read, "GraphQL" | "raw")
-    mix: Phase
+    connections: int
+    reads: dict[tuple[str, str], WrkRun]  # (read, "GraphQL" | "raw")
+    mix: WrkRun
     graphql_hwm_kib: int
     raw_hwm_kib: int
 
 
-def _steps(emails: list[str]) -> dict[str, Step]:
-    async def mix(caller: Caller, session: Session, rng: random.Random) -> Session:
-        return await _mix_call(caller, session, emails, rng)
+@dataclass
+class Bench:
+    graphql: Server
+    raw: Server
+    accounts: Accounts
+    readers: list[str]
+    mixers: list[str]
+    workdir: Path
+    think_ms: float = 0.0
 
-    def plain(call: Callable[[Caller, Session], Awaitable[None]]) -> Step:
-        async def step(caller: Caller, session: Session, rng: random.Random) -> None:
-            await call(caller, session)
+    async def read(self, read: str, path: str, connections: int, duration: int) -> WrkRun:
+        chosen = [self.readers[i % len(self.readers)] for i in range(connections)]
+        signed = await self.accounts.prepare(chosen)
+        server = self.graphql if path == "GraphQL" else self.raw
+        rows = read_rows(read, path, list(signed.values()))
+        await settle([self.graphql, self.raw])
+        console.print(f"  {connections} connections: {read} through {path}...")
+        run = WrkRun(f"{path} {read}", connections, min(2, connections))
+        return await asyncio.to_thread(
+            run_wrk, run, "read.lua", server, duration, rows, self.workdir
+        )
 
-        return step
+    async def mix(self, connections: int, duration: int, label: str = "mix") -> WrkRun:
+        rng = random.Random(f"{label}/{connections}")
+        chosen = [rng.choice(self.mixers) for _ in range(connections)]
+        signed = await self.accounts.prepare(chosen)
+        rows = mix_rows([signed[email] for email in chosen], self.mixers)
+        await settle([self.graphql, self.raw])
+        run = WrkRun(label, connections, connections)
+        return await asyncio.to_thread(
+            run_wrk, run, "mix.lua", self.graphql, duration, rows, self.workdir, self.think_ms
+        )
 
-    return {
-        "mix": mix,
-        "graphql dashboard": plain(_gql_dashboard),
-        "raw dashboard": plain(_raw_dashboard),
-        "graphql page": plain(_gql_page),
-        "raw page": plain(_raw_page),
-    }
+    async def level(self, connections: int, duration: int) -> Level:
+        reads = {
+            (read, path): await self.read(read, path, connections, duration)
+            for read in ("dashboard", "page")
+            for path in ("GraphQL", "raw")
+        }
+        console.print(f"  {connections} connections: the mix through GraphQL...")
+        mix = await self.mix(connections, duration)
+        return Level(
+            connections,
+            reads,
+            mix,
+            memory_kib(self.graphql.pid, "VmHWM"),
+            memory_kib(self.raw.pid, "VmHWM"),
+        )
+
+    async def soak(self, seconds: int) -> list[Minute]:
+        """The mix at SOAK_CONNECTIONS, one wrk run a minute, with the server's VmRSS sum
+        every 5 s."""
+        minutes: list[Minute] = []
+        for minute in range(-(-seconds // 60)):
+            length = min(60, seconds - minute * 60)
+            samples: list[int] = []
+            stop = asyncio.Event()
+
+            async def sample(into: list[int] = samples, until: asyncio.Event = stop) -> None:
+                while not until.is_set():
+                    into.append(memory_kib(self.graphql.pid, "VmRSS"))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(until.wait(), 5)
+
+            label = f"soak minute {minute + 1}"
+            run_task = asyncio.create_task(self.mix(SOAK_CONNECTIONS, length, label))
+            sampler = asyncio.create_task(sample())
+            try:
+                run = await run_task
+            finally:
+                stop.set()
+                await sampler
+            samples.append(memory_kib(self.graphql.pid, "VmRSS"))
+            console.print(f"  soak: minute {minute + 1}, VmRSS {samples[-1] / 1024:,.0f} MiB")
+            minutes.append((run, samples[-1], max(samples)))
+        return minutes
 
 
-async def run_level(
-    graphql: Server,
-    raw: Server,
-    readers: list[str],
-    mixers: list[str],
-    clients: int,
-    duration: float,
-    think_s: float = 0.0,
-) -> Level:
-    steps = _steps(mixers)
-    reads: dict[tuple[str, str], Phase] = {}
-    for read in ("dashboard", "page"):
-        for path, server in (("GraphQL", graphql), ("raw", raw)):
-            await settle([graphql, raw])
-            console.print(f"  {clients} clients: {read} through {path}...")
-            reads[(read, path)] = await run_phase(
-                f"{path} {read}",
-                server.url,
-                graphql.url,
-                readers,
-                clients,
-                duration,
-                steps[f"{path.lower()} {read}"],
-                server,
-                distinct=True,
-            )
-    await settle([graphql, raw])
-    console.print(f"  {clients} clients: the mix through GraphQL...")
-    mix = await run_phase(
-        "mix",
-        graphql.url,
-        graphql.url,
-        mixers,
-        clients,
-        duration,
-        steps["mix"],
-        graphql,
-        distinct=False,
-        think_s=think_s,
-    )
-    return Level(
-        clients,
-        reads,
-        mix,
-        memory_kib(graphql.pid, "VmHWM"),
-        memory_kib(raw.pid, "VmHWM"),
-    )
+# (the minute's run, the VmRSS sum at its end and its highest, KiB)
+Minute = tuple[WrkRun, int, int]
 
 
 async def check_same_answers(graphql: Server, raw: Server, email: str) -> None:
@@ -695,65 +775,40 @@ async def check_same_answers(graphql: Server, raw: Server, email: str) -> None:
         raw_page = (
             await http.get(f"{raw.url}/transactions", params={"after": cursor}, headers=headers)
         ).json()
-    if dashboard != raw_dashboard or page != raw_page:
-        raise RuntimeError("the raw app's answers differ from GraphQL's: fix bench/raw_dashboard")
+    difference = first_difference(dashboard, raw_dashboard) or first_difference(page, raw_page)
+    if difference:
+        raise RuntimeError(
+            f"the raw app's answers differ from GraphQL's ({difference}): fix bench/raw_dashboard"
+        )
     console.print("The raw app's dashboard and 50-row page equal GraphQL's, field for field.")
+
+
+def first_difference(graphql: object, raw: object, where: str = "") -> str | None:
+    """Where two JSON answers first differ, with both values; None when they are equal."""
+    if isinstance(graphql, dict) and isinstance(raw, dict):
+        for key in sorted(set(graphql) | set(raw)):
+            if key not in graphql or key not in raw:
+                side, other = ("raw", raw) if key in graphql else ("GraphQL", graphql)
+                return f"{where}.{key} missing from {side}'s {str(other)[:300]!r}"
+            found = first_difference(graphql[key], raw[key], f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(graphql, list) and isinstance(raw, list) and len(graphql) == len(raw):
+        for index, (g, r) in enumerate(zip(graphql, raw, strict=True)):
+            found = first_difference(g, r, f"{where}[{index}]")
+            if found:
+                return found
+        return None
+    if graphql != raw:
+        return f"{where or 'the answer'}: GraphQL {str(graphql)[:120]!r}, raw {str(raw)[:120]!r}"
+    return None
 
 
 def uvicorn_stack() -> str:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
     return f"{loop} + {parser}"
-
-
-# --- the soak ----------------------------------------------------------------------------------
-
-# (the minute's label, its figures, the VmRSS sum at its end and its highest, KiB)
-Minute = tuple[str, OpStats, int, int]
-
-
-async def soak(
-    graphql: Server, mixers: list[str], seconds: float, think_s: float = 0.0
-) -> tuple[Phase, list[Minute]]:
-    """The mix at 32 clients for `seconds`, with the server's VmRSS sum every 5 s."""
-    memory: list[tuple[float, int]] = []
-    stop = asyncio.Event()
-    started = time.perf_counter()
-
-    async def sample() -> None:
-        minute = 0
-        while not stop.is_set():
-            memory.append((time.perf_counter() - started, memory_kib(graphql.pid, "VmRSS")))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 5)
-            if memory[-1][0] >= (minute + 1) * 60:
-                minute += 1
-                console.print(f"  soak: minute {minute}, VmRSS {memory[-1][1] / 1024:,.0f} MiB")
-
-    sampler = asyncio.create_task(sample())
-    phase = await run_phase(
-        "soak",
-        graphql.url,
-        graphql.url,
-        mixers,
-        SOAK_CLIENTS,
-        seconds,
-        _steps(mixers)["mix"],
-        graphql,
-        distinct=False,
-        think_s=think_s,
-    )
-    stop.set()
-    await sampler
-    offset = phase.started - started  # the sampler started before the sign-ins
-    minutes: list[Minute] = []
-    for minute in range(int(-(-phase.elapsed // 60))):
-        lo, hi = minute * 60, min((minute + 1) * 60, phase.elapsed)
-        window = [s for s in phase.samples if lo <= s[0] < hi]
-        rss = [kib for t, kib in memory if lo <= t - offset < hi] or [memory[-1][1]]
-        label = str(minute + 1) if hi - lo >= 59 else f"{minute + 1} (last {hi - lo:.0f} s)"
-        minutes.append((label, phase.stats(window, hi - lo), rss[-1], max(rss)))
-    return phase, minutes
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -763,45 +818,87 @@ def _ms(value: float) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
-def print_level(level: Level, duration: float) -> None:
-    mix = Table(title=f"The mix through GraphQL, {level.clients} clients for {duration:.0f} s")
-    for column in ("call", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"):
-        mix.add_column(column, justify="left" if column == "call" else "right")
-    for op, s in level.mix.by_op().items():
-        mix.add_row(
-            op, f"{s.count:,}", f"{s.rate:,.1f}", _ms(s.p50), _ms(s.p95), _ms(s.p99), str(s.errors)
-        )
-    console.print(mix)
-    console.print(level.mix.describe_cpu())
-    reads = Table(
-        title=f"Reads alone, {level.clients} clients for {duration:.0f} s each: GraphQL beside "
-        "raw Starlette + asyncpg"
+def ratios(graphql: WrkRun, raw: WrkRun) -> tuple[float, float]:
+    """GraphQL over raw: requests/s as measured, and as the servers' CPU time per request
+    predicts when each has the cores to itself."""
+    measured = graphql.rate / max(raw.rate, 1e-9)
+    by_cpu = raw.cpu_ms_per_request() / max(graphql.cpu_ms_per_request(), 1e-9)
+    return measured, by_cpu
+
+
+def _errors(run: WrkRun) -> str:
+    return "/".join(str(n) for n in run.failures())
+
+
+ERRORS_CAPTION = 'errors: non-2xx / bodies with "errors" / socket errors (wrk\'s, per run)'
+
+
+def print_reads(level: Level, duration: int) -> None:
+    threads = level.reads[("dashboard", "GraphQL")].threads
+    table = Table(
+        title=f"Reads alone, wrk -t {threads} -c {level.connections} for {duration} s each: "
+        "GraphQL beside raw Starlette + asyncpg",
+        caption=ERRORS_CAPTION,
     )
-    columns = ("read", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "server CPU")
-    for column in (*columns, "CPU ms/req", "driver CPU", "GraphQL/raw req/s", "by CPU"):
-        reads.add_column(column, justify="left" if column in ("read", "path") else "right")
-    for read in ("dashboard", "page"):
-        label = "dashboard" if read == "dashboard" else "50-row page"
-        g = level.reads[(read, "GraphQL")]
-        r = level.reads[(read, "raw")]
+    columns = ("read", "path", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "server CPU")
+    for column in (*columns, "CPU ms/req", "wrk CPU", "GraphQL/raw req/s", "by CPU"):
+        table.add_column(column, justify="left" if column in ("read", "path") else "right")
+    for read, label in (("dashboard", "dashboard"), ("page", "50-row page")):
+        g, r = level.reads[(read, "GraphQL")], level.reads[(read, "raw")]
         ratio, by_cpu = ratios(g, r)
-        for path, phase in (("GraphQL", g), ("raw", r)):
-            s = phase.by_op()["all"]
-            reads.add_row(
+        for path, run in (("GraphQL", g), ("raw", r)):
+            table.add_row(
                 label,
                 path,
-                f"{s.rate:,.1f}",
-                _ms(s.p50),
-                _ms(s.p95),
-                _ms(s.p99),
-                str(s.errors),
-                f"{phase.server_cpu:.0%}",
-                f"{phase.cpu_ms_per_request():.2f}",
-                f"{phase.driver_cpu:.0%}",
+                f"{run.rate:,.1f}",
+                *(_ms(run.latency_ms[p]) for p in ("p50", "p90", "p99")),
+                _errors(run),
+                f"{run.server_cpu:.0%}",
+                f"{run.cpu_ms_per_request():.2f}",
+                f"{run.wrk_cpu:.0%}",
                 f"{ratio:.2f}x" if path == "GraphQL" else "",
                 f"{by_cpu:.2f}x" if path == "GraphQL" else "",
             )
-    console.print(reads)
+    console.print(table)
+
+
+def print_mix(mix: WrkRun, duration: int) -> None:
+    table = Table(
+        title=f"The mix through GraphQL, wrk -t {mix.threads} -c {mix.connections} for "
+        f"{duration} s (per kind: timed in Lua; all: wrk's histogram)",
+        caption=ERRORS_CAPTION + "; stale: forecasts served marked stale",
+    )
+    columns = ("call", "requests", "req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors")
+    for column in (*columns, "stale"):
+        table.add_column(column, justify="left" if column == "call" else "right")
+    for name in sorted(mix.kinds, key=lambda k: KINDS.index(k) if k in KINDS else len(KINDS)):
+        kind = mix.kinds[name]
+        table.add_row(
+            name,
+            f"{kind.requests:,}",
+            f"{kind.requests / mix.duration:,.1f}",
+            *(_ms(kind.p(q)) for q in (0.50, 0.90, 0.95, 0.99)),
+            f"{kind.non_2xx}/{kind.errors}",
+            str(kind.stale) if name in ("dashboard", AFTER_WRITE) else "",
+        )
+    table.add_row(
+        "all",
+        f"{mix.requests:,}",
+        f"{mix.rate:,.1f}",
+        _ms(mix.latency_ms["p50"]),
+        _ms(mix.latency_ms["p90"]),
+        "",
+        _ms(mix.latency_ms["p99"]),
+        _errors(mix),
+        "",
+    )
+    console.print(table)
+    console.print(mix.describe_cpu())
+
+
+def print_level(level: Level, duration: int) -> None:
+    print_reads(level, duration)
+    print_mix(level.mix, duration)
     console.print(
         f"Peak memory so far (VmHWM sum over the process tree): GraphQL server "
         f"{level.graphql_hwm_kib / 1024:,.0f} MiB, raw server {level.raw_hwm_kib / 1024:,.0f} MiB"
@@ -809,21 +906,20 @@ def print_level(level: Level, duration: float) -> None:
     print_errors([level.mix, *level.reads.values()])
 
 
-def ratios(graphql: Phase, raw: Phase) -> tuple[float, float]:
-    """GraphQL over raw: requests/s as measured, and as the servers' CPU time per request
-    predicts when each has the CPU to itself (the raw phases can be held back by the driver)."""
-    measured = graphql.by_op()["all"].rate / max(raw.by_op()["all"].rate, 1e-9)
-    by_cpu = raw.cpu_ms_per_request() / max(graphql.cpu_ms_per_request(), 1e-9)
-    return measured, by_cpu
-
-
-def print_errors(phases: list[Phase]) -> None:
+def print_errors(runs: list[WrkRun]) -> None:
     messages: Counter[str] = Counter()
-    for phase in phases:
-        for message, count in phase.messages.items():
-            messages[f"[{phase.name}, {phase.clients} clients] {message}"] += count
-    for message, count in messages.most_common(5):
+    for run in runs:
+        for message, count in run.messages.items():
+            messages[f"[{run.name}, {run.connections} connections] {message}"] += count
+        sockets = {k: v for k, v in run.socket_errors.items() if v and k != "status"}
+        if sockets:
+            messages[f"[{run.name}, {run.connections} connections] wrk: {sockets}"] += 1
+    for message, count in messages.most_common(8):
         console.print(f"  error x{count}: {message}", style="red", markup=False)
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "NO"
 
 
 def print_targets(levels: list[Level]) -> None:
@@ -831,65 +927,62 @@ def print_targets(levels: list[Level]) -> None:
     for column in ("target", "measured", "met"):
         table.add_column(column, justify="left" if column == "target" else "right")
     for level in levels:
+        n = level.connections
         ratio, by_cpu = ratios(level.reads[("page", "GraphQL")], level.reads[("page", "raw")])
         table.add_row(
-            f"50-row page >= 0.3x raw req/s ({level.clients} clients)",
-            f"{ratio:.2f}x",
-            "yes" if ratio >= 0.3 else "NO",
+            f"50-row page >= 0.3x raw req/s ({n} connections)", f"{ratio:.2f}x", _met(ratio >= 0.3)
         )
-        table.add_row(
-            "  the same by server CPU per request",
-            f"{by_cpu:.2f}x",
-            "yes" if by_cpu >= 0.3 else "NO",
-        )
+        table.add_row("  the same by server CPU per request", f"{by_cpu:.2f}x", _met(by_cpu >= 0.3))
     for level in levels:
-        if level.clients != 32:
-            continue
-        mix = level.mix.by_op()
-        p99 = mix["dashboard"].p99 if "dashboard" in mix else float("nan")
-        table.add_row(
-            "dashboard p99 < 150 ms, in the mix (32 clients)",
-            f"{_ms(p99)} ms",
-            "yes" if p99 < 150 else "NO",
-        )
-        if AFTER_WRITE in mix:
-            after = mix[AFTER_WRITE].p99
+        if level.connections == 32:
+            alone = level.reads[("dashboard", "GraphQL")].latency_ms["p99"]
             table.add_row(
-                f"  {AFTER_WRITE} (refit), p99", f"{_ms(after)} ms", "yes" if after < 150 else "NO"
+                "dashboard p99 < 150 ms (32 connections), alone",
+                f"{_ms(alone)} ms",
+                _met(alone < 150),
             )
-        alone = level.reads[("dashboard", "GraphQL")].by_op()["all"].p99
-        table.add_row(
-            "  the dashboard alone, p99", f"{_ms(alone)} ms", "yes" if alone < 150 else "NO"
-        )
+            if "dashboard" in level.mix.kinds:
+                in_mix = level.mix.kinds["dashboard"].p(0.99)
+                table.add_row("  in the mix", f"{_ms(in_mix)} ms", _met(in_mix < 150))
+    for level in levels:
+        after = level.mix.kinds.get(AFTER_WRITE)
+        if after is not None:
+            p95 = after.p(0.95)
+            table.add_row(
+                f"read after a write p95 < 100 ms ({level.connections} connections, "
+                f"{after.stale} of {after.requests} stale)",
+                f"{_ms(p95)} ms",
+                _met(p95 < 100),
+            )
     errors = sum(
-        p.by_op()["all"].errors for level in levels for p in (level.mix, *level.reads.values())
+        sum(run.failures()) for level in levels for run in (level.mix, *level.reads.values())
     )
-    table.add_row("no errors", str(errors), "yes" if errors == 0 else "NO")
+    table.add_row(
+        "no errors (non-2xx, error bodies, socket errors)", str(errors), _met(errors == 0)
+    )
     console.print(table)
 
 
-def print_soak(phase: Phase, minutes: list[Minute], hwm_kib: int) -> None:
-    table = Table(title=f"Soak: the mix at {SOAK_CLIENTS} clients for {phase.elapsed:.0f} s")
-    for column in ("minute", "req/s", "p99 ms", "errors", "VmRSS MiB (end)", "VmRSS MiB (max)"):
+def print_soak(minutes: list[Minute], hwm_kib: int) -> None:
+    table = Table(title=f"Soak: the mix at {SOAK_CONNECTIONS} connections, one wrk run a minute")
+    columns = ("minute", "req/s", "p99 ms", "after a write p95 ms", "errors", "wrk CPU")
+    for column in (*columns, "VmRSS MiB (end)", "VmRSS MiB (max)"):
         table.add_column(column, justify="right")
-    for minute, stats, rss, highest in minutes:
+    for index, (run, rss, highest) in enumerate(minutes, 1):
+        after = run.kinds.get(AFTER_WRITE, Kind())
         table.add_row(
-            minute,
-            f"{stats.rate:,.1f}",
-            _ms(stats.p99),
-            str(stats.errors),
+            str(index) if run.duration >= 59 else f"{index} (last {run.duration:.0f} s)",
+            f"{run.rate:,.1f}",
+            _ms(run.latency_ms["p99"]),
+            _ms(after.p(0.95)),
+            str(sum(run.failures())),
+            f"{run.wrk_cpu:.0%}",
             f"{rss / 1024:,.0f}",
             f"{highest / 1024:,.0f}",
         )
     console.print(table)
-    console.print(phase.describe_cpu())
-    for op, s in phase.by_op().items():
-        console.print(
-            f"  {op}: {s.count:,} calls, {s.rate:,.1f}/s, p50 {_ms(s.p50)} ms, "
-            f"p99 {_ms(s.p99)} ms, {s.errors} errors"
-        )
     console.print(f"Peak memory (VmHWM sum): GraphQL server {hwm_kib / 1024:,.0f} MiB")
-    print_errors([phase])
+    print_errors([run for run, _, _ in minutes])
 
 
 def print_logs(servers: list[Server]) -> None:
@@ -913,39 +1006,39 @@ def split_users(emails: list[str], largest: int) -> tuple[list[str], list[str]]:
 
 
 async def main(args: argparse.Namespace) -> None:
+    wrk_binary()
     async with scratch_database() as url:
         emails = await seed(url, args.users)
         readers, mixers = split_users(emails, max(args.clients))
-        with tempfile.TemporaryDirectory(prefix="api_load_") as logs:
-            graphql, raw = start_servers(url, args.workers, Path(logs))
+        with tempfile.TemporaryDirectory(prefix="api_load_") as workdir:
+            graphql, raw = start_servers(url, args.workers, args.pool_size, Path(workdir))
             try:
                 await asyncio.gather(graphql.wait_ready(), raw.wait_ready())
+                pool = args.pool_size if args.pool_size else "the default"
                 console.print(
-                    f"Servers up with {args.workers} worker(s) each, uvicorn's event loop and "
-                    f"HTTP parser: {uvicorn_stack()}; {len(readers)} readers, {len(mixers)} "
-                    "users in the mix"
+                    f"Servers up with {args.workers} worker(s) each (GraphQL: FORECAST_POOL_SIZE "
+                    f"{pool} per worker), uvicorn's event loop and HTTP parser: "
+                    f"{uvicorn_stack()}; {len(readers)} readers, {len(mixers)} users in the mix"
                 )
                 await check_same_answers(graphql, raw, readers[0])
+                bench = Bench(
+                    graphql,
+                    raw,
+                    Accounts(graphql.url),
+                    readers,
+                    mixers,
+                    Path(workdir),
+                    args.think_ms,
+                )
                 levels = []
                 if args.duration > 0:
-                    for clients in args.clients:
-                        levels.append(
-                            await run_level(
-                                graphql,
-                                raw,
-                                readers,
-                                mixers,
-                                clients,
-                                args.duration,
-                                args.think_ms / 1000,
-                            )
-                        )
+                    for connections in args.clients:
+                        levels.append(await bench.level(connections, args.duration))
                         print_level(levels[-1], args.duration)
                     print_targets(levels)
                 if args.soak > 0:
-                    await settle([graphql, raw])
-                    phase, minutes = await soak(graphql, mixers, args.soak, args.think_ms / 1000)
-                    print_soak(phase, minutes, memory_kib(graphql.pid, "VmHWM"))
+                    minutes = await bench.soak(args.soak)
+                    print_soak(minutes, memory_kib(graphql.pid, "VmHWM"))
             finally:
                 graphql.stop()
                 raw.stop()
@@ -964,18 +1057,28 @@ def run() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--clients", type=_clients, default=[32, 128])
-    parser.add_argument("--duration", type=float, default=30, help="seconds per phase")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--soak", type=float, default=0, help="seconds of the mix at 32 clients")
+    parser.add_argument(
+        "--clients", type=_clients, default=[32, 128], help="wrk connections, one level each"
+    )
+    parser.add_argument("--duration", type=int, default=30, help="seconds per phase")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=0,
+        help="FORECAST_POOL_SIZE per GraphQL worker (0: the server's default)",
+    )
+    parser.add_argument("--soak", type=int, default=0, help="seconds of the mix at 32 connections")
     parser.add_argument(
         "--think-ms",
         type=float,
         default=0,
-        help="mean pause of a client between calls in the mix and the soak (0: none, the load "
-        "at saturation; 1000 is closer to people clicking)",
+        help="mean pause of a mix connection between an answer and its next call (0: none, the "
+        "load at saturation; 1000 is closer to people clicking)",
     )
     args = parser.parse_args()
+    if args.duration < 0 or args.soak < 0 or args.workers < 1 or args.pool_size < 0:
+        parser.error("--duration and --soak must not be negative, --workers at least 1")
     try:
         import uvloop
     except ImportError:

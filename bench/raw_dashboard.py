@@ -49,7 +49,7 @@ from gql_server.models import User
 from gql_server.services import cashflow, cursors
 from gql_server.services.outlook import inputs as outlook_inputs
 from gql_server.services.smoothing import HISTORY_MONTHS
-from gql_server.services.validation import local_today
+from gql_server.services.validation import history_end, local_today
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "typ", "ver", "jti"]
@@ -158,15 +158,15 @@ def _owner(user: asyncpg.Record) -> User:
     )
 
 
-async def _forecasts(
-    connection: asyncpg.Connection, user: asyncpg.Record, today: date
-) -> list[dict[str, Any]]:
-    """The stored outlook's horizons, after the same freshness check the service makes."""
+async def _forecasts(connection: asyncpg.Connection, user: asyncpg.Record) -> list[dict[str, Any]]:
+    """The stored outlook's horizons, after the same freshness check the service makes (its
+    history ends with the last complete local day, `history_end`)."""
     row = await connection.fetchrow(FINGERPRINT, user["id"])
     assert row is not None  # an aggregate without GROUP BY always has its one row
     stored = await connection.fetchrow(STORED_FORECAST, user["id"])
+    as_of = history_end(user["timezone"])
     if stored is None or stored["fingerprint"] != outlook_inputs.digest(
-        _owner(user), dict(row), today
+        _owner(user), dict(row), as_of
     ):
         raise Refused(409, "the stored outlook is stale (the raw app cannot refit)")
     return [
@@ -339,7 +339,7 @@ async def dashboard(request: Request) -> Response:
     async with request.app.state.pool.acquire() as connection:
         user = await _user(connection, user_id, version)
         today = local_today(user["timezone"])
-        forecasts = await _forecasts(connection, user, today)
+        forecasts = await _forecasts(connection, user)
         buffer, plan = await _plan(connection, user, today)
         insights = await connection.fetch(INSIGHTS, user["id"], 5)
         transactions = await _transactions(connection, user, 20, None)

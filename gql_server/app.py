@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql and /healthz, and a lifespan that owns the database."""
+"""The Starlette application: /graphql, the probes and /metrics, and a lifespan that owns the
+database."""
 
 from __future__ import annotations
 
@@ -12,39 +13,28 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gql_server import clock, db
 from gql_server.body_limit import BodyLimitMiddleware
+from gql_server.graphiql_page import static_routes as graphiql_static_routes
 from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
+from gql_server.health import healthz, livez, readyz
+from gql_server.log_format import configure_logging, logging_is_configured
+from gql_server.metrics import metrics, process_exited
 from gql_server.request_ids import RequestIdMiddleware
 from gql_server.resources import Resources
 from gql_server.security_headers import SecurityHeadersMiddleware
 from gql_server.services.forecast_pool import ForecastPool, executor_factory
 from gql_server.services.generation import JobRunner
 from gql_server.services.outlook import OutlookService
+from gql_server.services.outlook.refits import RefitTimes
 from gql_server.settings import Settings, load_settings
 
 logger = logging.getLogger("gql_server")
-
-
-async def healthz(request: Request) -> JSONResponse:
-    """503 without the database (nothing works); 200 but "degraded" when only the forecast
-    executor is down (the ledger, buffer and accounts still do)."""
-    database = "up" if await db.database_is_reachable() else "down"
-    resources: Resources = request.app.state.resources
-    executor = await resources.outlook.pool.health()
-    if database == "down":
-        status, code = "unavailable", 503
-    else:
-        status, code = ("ok" if executor == "up" else "degraded"), 200
-    body = {"status": status, "database": database, "forecast_executor": executor}
-    return JSONResponse(body, status_code=code)
 
 
 def build_resources(
@@ -55,7 +45,16 @@ def build_resources(
         max_in_flight=settings.forecast_max_in_flight,
         timeout_s=settings.forecast_timeout_s,
     )
-    outlook = OutlookService(pool, settings.forecast_jobs_per_user)
+    outlook = OutlookService(
+        pool,
+        settings.forecast_jobs_per_user,
+        read_budget_s=settings.outlook_read_budget_ms / 1000,
+        refit_workers=settings.refit_workers,
+        refit_times=RefitTimes(
+            debounce_s=settings.refit_debounce_ms / 1000,
+            max_delay_s=settings.refit_max_delay_ms / 1000,
+        ),
+    )
     return Resources(outlook=outlook, job_runner=JobRunner(settings, outlook))
 
 
@@ -85,6 +84,8 @@ def _freeze_startup_objects() -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
+    if not logging_is_configured():  # the CLI configures it; `uvicorn ...:create_app` does not
+        configure_logging(settings)
     if settings.ledger_now is not None:
         clock.pin(settings.ledger_now)
 
@@ -95,17 +96,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # RegisterTortoise makes the ORM context global, so request tasks (which do not
         # inherit the lifespan task's context variables) see the connections.
         config = db.tortoise_config(settings.database_url, settings.db_pool_size)
+        db.forget_cached_statements()
         async with RegisterTortoise(app, config=config):
             logger.info("database: %s", db.describe(settings.database_url))
             _freeze_startup_objects()
             sweeper = asyncio.create_task(resources.job_runner.sweep_forever())
+            refits = asyncio.create_task(resources.outlook.refits.run_forever())
             try:
                 yield
             finally:
                 sweeper.cancel()
+                refits.cancel()
+                await resources.outlook.stop()
                 await resources.job_runner.shutdown()
                 resources.outlook.pool.shutdown()
                 await resources.outlook.leases.drain()
+                process_exited()
 
     graphql_view = GraphQLView(create_schema(settings), settings, resources)
     app = Starlette(
@@ -114,6 +120,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # A Route matches HTTP only: without this, every websocket handshake got a 403.
             WebSocketRoute("/graphql", graphql_view),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/livez", livez, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            *graphiql_static_routes(settings),  # /graphiql/static/..., outside production
         ],
         middleware=[
             *_trusted_proxies(settings),

@@ -1,5 +1,5 @@
 """The `gql-server` command: serve, migrate, create-admin, generate, import, validate,
-export-schema."""
+export-schema, and seed (a client of a running server)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 
 from gql_server import clock, db
 from gql_server.errors import ApiError
+from gql_server.log_format import configure_logging, logging_config
 from gql_server.settings import Settings, SettingsError, load_settings
 
 
@@ -64,6 +65,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from gql_server.metrics import clear_multiprocess_dir
     from gql_server.services.demo import ensure_demo_data
 
     if args.demo and settings.is_production:
@@ -79,6 +81,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             f'password: "{settings.demo_password}") {{ accessToken }} }}\n'
             "          then send the header  Authorization: Bearer <accessToken>"
         )
+    clear_multiprocess_dir()  # before the workers start writing theirs
     uvicorn.run(
         "gql_server.app:create_app",
         factory=True,
@@ -88,6 +91,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level="info",
         proxy_headers=False,
         server_header=False,  # no banner naming the server software to an attacker
+        # As JSON, uvicorn's own lines (the access log) take the same format as the app's.
+        log_config=logging_config(settings)
+        if settings.log_format == "json"
+        else uvicorn.config.LOGGING_CONFIG,
     )
 
 
@@ -191,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql", help="a path, or - for stdout")
     export.set_defaults(handler=cmd_export_schema)
+
+    from gql_server import cli_seed  # here: it imports CommandError from this module
+
+    cli_seed.add_parser(commands)
     return parser
 
 
@@ -210,11 +221,15 @@ class _WithoutTraceback(logging.Filter):
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("tortoise").setLevel(logging.WARNING)
     logging.getLogger("asyncpg.pool").addFilter(_WithoutTraceback())
     try:
+        if not getattr(args, "needs_settings", True):
+            # `seed` talks to a server over HTTP: the local environment's settings (and the
+            # JWT secret file they would create here) have no part in it.
+            args.handler(args)
+            return
         settings = load_settings()
+        configure_logging(settings)
         if settings.ledger_now is not None:
             clock.pin(settings.ledger_now)
         if getattr(args, "workers", 1) < 1:

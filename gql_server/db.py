@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate
 
@@ -99,7 +100,17 @@ async def apply_migrations(database_url: str) -> None:
         await Tortoise.close_connections()
 
 
+def forget_cached_statements() -> None:
+    """Tortoise caches each model's INSERT, UPDATE and DELETE statements by connection name,
+    not by dialect, and never clears them: a process that opens an SQLite database after a
+    PostgreSQL one (or the other way round) under the same name would send the first
+    dialect's placeholders to the second. Called before every start-up; a no-op in a server,
+    which opens one database."""
+    EXECUTOR_CACHE.clear()
+
+
 async def open_database(database_url: str, pool_size: int) -> None:
+    forget_cached_statements()
     await Tortoise.init(config=tortoise_config(database_url, pool_size))
 
 

@@ -481,3 +481,25 @@ class CategoryRule(Model):
     class Meta:
         table = "category_rule"
         indexes = (("user_id", "position"),)
+
+
+class RefitRequest(Model):
+    """A user's outlook waiting to be recomputed in the background, shared by every server
+    process: a write asks for it a little later (writes in quick succession push it back, up
+    to a limit), a reader that found the outlook stale asks for it now, and one process at a
+    time claims it."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="refit_request", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    # Milliseconds since the epoch: compared in SQL the same way on both databases.
+    first_requested_ms = fields.BigIntField()
+    due_ms = fields.BigIntField(db_index=True)
+    version = fields.IntField(default=1)  # grows with each request: a claim sees if it moved
+    claimed_by = fields.CharField(max_length=32, null=True)
+    claimed_until_ms = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "refit_request"

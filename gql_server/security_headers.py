@@ -2,8 +2,9 @@
 
 Responses carry tokens and personal data, so no cache (browser or proxy) may keep them. The
 API's JSON needs no content policy beyond "load nothing"; GraphiQL, the one HTML page, loads
-its scripts and styles from unpkg.com and runs an inline bootstrap script, and talks back only
-to this origin.
+its scripts and styles from this server only (gql_server/static/graphiql, no inline script: its
+settings are a JSON block that start.js reads), its fonts and icons from data: URLs in its CSS,
+and talks back only to this origin.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-GRAPHIQL_POLICY = (
-    "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; "
-    "style-src 'unsafe-inline' https://unpkg.com; img-src 'self' data: https://unpkg.com; "
-    "font-src data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'none'"
-)
+# Where GraphiQL's page (gql_server/graphiql_page.py) leaves the nonce it gave GraphiQL for the
+# <style> elements that its menus and dialogs add while open (Radix's scroll lock).
+STYLE_NONCE_KEY = "gql_server.style_nonce"
+
+
+def graphiql_policy(style_nonce: str | None = None) -> str:
+    styles = f"'self' 'nonce-{style_nonce}'" if style_nonce else "'self'"
+    return (
+        f"default-src 'none'; script-src 'self'; style-src {styles}; img-src 'self' data:; "
+        "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 class SecurityHeadersMiddleware:
@@ -36,7 +43,9 @@ class SecurityHeadersMiddleware:
                 headers["cache-control"] = "no-store"
                 headers["x-content-type-options"] = "nosniff"
                 headers["referrer-policy"] = "no-referrer"
-                headers["content-security-policy"] = GRAPHIQL_POLICY if html else API_POLICY
+                headers["content-security-policy"] = (
+                    graphiql_policy(scope.get(STYLE_NONCE_KEY)) if html else API_POLICY
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -55,6 +55,14 @@ class Settings:
     # Fits of one user running at once, across all server processes (leases in the
     # database): one user's what-ifs queue behind each other instead of taking the pool.
     forecast_jobs_per_user: int = 1
+    # Readers of an outlook that a write made stale wait this long for the fresh one, then
+    # get the previous one marked stale while background refits (at most REFIT_WORKERS at once
+    # per process) catch up: a write asks for one REFIT_DEBOUNCE_MS later, each further write
+    # pushes it back, never past REFIT_MAX_DELAY_MS after the first.
+    outlook_read_budget_ms: int = 25
+    refit_workers: int = 2
+    refit_debounce_ms: int = 1_000
+    refit_max_delay_ms: int = 10_000
     # What one request may ask for, in cost units (graphql/costs.py: a what-if forecast or a
     # refit costs 10, a possibly cold outlook 5, any other field 0); more is BAD_USER_INPUT.
     max_request_cost: int = 40
@@ -93,6 +101,12 @@ class Settings:
     ledger_now: datetime | None = None
     demo_email: str = "demo@gigcash.in"
     demo_password: str = "Chai-and-invoices-2026"  # noqa: S105
+    # "text" for a terminal, "json" (one object per line, with the request id) for a log
+    # pipeline.
+    log_format: str = "text"
+    # When set, GET /metrics asks for "Authorization: Bearer <METRICS_TOKEN>"; unset, anyone
+    # who reaches it may read it (in production, let the proxy keep it internal).
+    metrics_token: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -135,6 +149,8 @@ class Settings:
                 "FORECAST_EXECUTOR must be 'process', 'thread' or a Dask scheduler address "
                 "such as tcp://scheduler:8786"
             )
+        if self.log_format not in ("text", "json"):
+            raise SettingsError("LOG_FORMAT must be 'text' or 'json'")
         if self.generation_workers not in ("auto", "process", "thread"):
             raise SettingsError("GENERATION_WORKERS must be 'auto', 'process' or 'thread'")
         for name, field_name in _INTEGER_SETTINGS.items():
@@ -192,6 +208,10 @@ _INTEGER_SETTINGS = {
     "FORECAST_POOL_SIZE": "forecast_pool_size",
     "FORECAST_MAX_IN_FLIGHT": "forecast_max_in_flight",
     "FORECAST_JOBS_PER_USER": "forecast_jobs_per_user",
+    "OUTLOOK_READ_BUDGET_MS": "outlook_read_budget_ms",
+    "REFIT_WORKERS": "refit_workers",
+    "REFIT_DEBOUNCE_MS": "refit_debounce_ms",
+    "REFIT_MAX_DELAY_MS": "refit_max_delay_ms",
     "MAX_REQUEST_COST": "max_request_cost",
     "MAX_LEDGER_TRANSACTIONS": "max_ledger_transactions",
     "MAX_BODY_BYTES": "max_body_bytes",
@@ -248,6 +268,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
                 )
             ),
             ledger_now=config("LEDGER_NOW", cast=_instant, default=None),
+            log_format=config("LOG_FORMAT", default=defaults.log_format).strip().lower(),
+            metrics_token=config("METRICS_TOKEN", default=""),
             **integers,
         )
     except ValueError as exc:

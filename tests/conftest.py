@@ -28,6 +28,7 @@ from gql_server.settings import Settings
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
     "statement_import",
+    "refit_request",
     "category_rule",
     "insight",
     "recurring_item",
@@ -108,6 +109,9 @@ def settings(database_url: str) -> Settings:
         forecast_executor="thread",
         generation_chunk_users=4,
         generation_max_users=500,
+        # Reads wait for the refit their own writes asked for (tests check what a write did);
+        # tests of stale reads set a small budget themselves.
+        outlook_read_budget_ms=120_000,
     )
 
 

@@ -38,6 +38,7 @@ class Server:
                 "JWT_SECRET": "scale-out-secret-" + "s" * 40,
                 "FORECAST_EXECUTOR": "thread",
                 "LEDGER_NOW": TEST_NOW.isoformat(),
+                "OUTLOOK_READ_BUDGET_MS": "120000",
                 **env,
             },
             cwd=workdir,

@@ -113,12 +113,19 @@ class CallerFields:
 
     @strawberry.field(
         permission_classes=OWN,
-        description="horizonDays is 7, 30 or 60. With a scenario: the what-if, computed now.",
+        description="horizonDays is 7, 30 or 60. With a scenario: the what-if, computed now. "
+        "Right after a change to your data the previous outlook may be served (stale: true) "
+        "while the new one is computed; maxStalenessSeconds bounds how old that may be (0: "
+        "wait for the fresh one).",
     )
     async def forecast(
-        self, info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+        self,
+        info: Info,
+        horizon_days: int,
+        scenario: ScenarioInput | None = None,
+        max_staleness_seconds: int | None = None,
     ) -> Forecast:
-        return await resolve_forecast(info, horizon_days, scenario)
+        return await resolve_forecast(info, horizon_days, scenario, max_staleness_seconds)
 
     @strawberry.field(
         permission_classes=OWN,
@@ -130,9 +137,13 @@ class CallerFields:
     ) -> list[BalanceQuantiles]:
         return await resolve_balance_forecast(info, horizon_days, scenario)
 
-    @strawberry.field(permission_classes=OWN, description="7, 30 and 60 days.")
-    async def forecasts(self, info: Info) -> list[Forecast]:
-        return await resolve_forecasts(info)
+    @strawberry.field(
+        permission_classes=OWN, description="7, 30 and 60 days (maxStalenessSeconds: as forecast)."
+    )
+    async def forecasts(
+        self, info: Info, max_staleness_seconds: int | None = None
+    ) -> list[Forecast]:
+        return await resolve_forecasts(info, max_staleness_seconds=max_staleness_seconds)
 
     @strawberry.field(permission_classes=OWN)
     async def features(self, info: Info) -> Features:

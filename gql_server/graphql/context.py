@@ -17,6 +17,7 @@ from strawberry.types import Info as StrawberryInfo
 from gql_server.auth import tokens
 from gql_server.errors import ApiError, Forbidden, Unauthenticated
 from gql_server.graphql.loaders import Loaders, income_source_loader, outlook_loader
+from gql_server.log_format import note_user
 from gql_server.models import Role, User
 from gql_server.resources import Resources
 from gql_server.services import accounts
@@ -76,7 +77,17 @@ class Context:
             if token is None:
                 raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
             self._user = asyncio.ensure_future(accounts.authenticate(self.settings, token))
-        return await asyncio.shield(self._user)
+        user = await asyncio.shield(self._user)
+        note_user(user.id)  # for the operation's log lines
+        return user
+
+    def known_user(self) -> User | None:
+        """The caller if this request already checked their token successfully, else None
+        (without checking: for what runs after the operation)."""
+        future = self._user
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            return None
+        return future.result()
 
     def cancel_shared(self) -> None:
         """The request was abandoned: stop the reads and what-ifs its fields were sharing

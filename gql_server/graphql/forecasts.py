@@ -13,6 +13,7 @@ import strawberry
 from gql_server.core.forecasting import risk
 from gql_server.core.forecasting.choice import CONFORMAL, UNCALIBRATED
 from gql_server.core.forecasting.forecast import HORIZONS
+from gql_server.errors import BadUserInput
 from gql_server.graphql.context import Info, outlook
 from gql_server.graphql.ids import local_id
 from gql_server.graphql.ledger import TransactionType, to_gql_transaction
@@ -20,6 +21,7 @@ from gql_server.graphql.permissions import IsAuthenticated
 from gql_server.services import scenarios
 from gql_server.services.outlook import ForecastView
 from gql_server.services.outlook.reader import excluded_transactions
+from gql_server.services.outlook.service import Served
 
 # The core's enum, registered in place (see ledger.Direction): one declaration, not two.
 RiskLevel: TypeAlias = risk.RiskLevel
@@ -88,6 +90,14 @@ class Forecast:
     )
     calibration: ForecastCalibration
     generated_at: datetime
+    computed_at: datetime = strawberry.field(
+        description="When the outlook this forecast comes from was computed (a what-if: now)."
+    )
+    stale: bool = strawberry.field(
+        description="True: your data changed since computedAt and this is the previous "
+        "outlook, served while its refit runs in the background (ask with "
+        "maxStalenessSeconds: 0 to wait for the fresh one)."
+    )
     excluded_ids: strawberry.Private[list[int]]
 
     @strawberry.field(
@@ -166,6 +176,7 @@ def _form(scenario: ScenarioInput | None) -> scenarios.ScenarioForm | None:
 
 def to_gql_forecast(forecast: ForecastView) -> Forecast:
     view = forecast.horizon
+    computed = forecast.generated_at or datetime.now(UTC)
     return Forecast(
         horizon_days=view.horizon_days,
         as_of=forecast.as_of,
@@ -191,15 +202,35 @@ def to_gql_forecast(forecast: ForecastView) -> Forecast:
             coverage80=view.coverage80,
             sample_size=view.calibration_sample_size,
         ),
-        generated_at=forecast.generated_at or datetime.now(UTC),
+        generated_at=computed,
+        computed_at=computed,
+        stale=forecast.stale,
         excluded_ids=forecast.excluded_ids,
     )
 
 
+MAX_STALENESS_S = 30 * 24 * 3600
+
+
+def staleness(value: int | None) -> float | None:
+    if value is None:
+        return None
+    if not 0 <= value <= MAX_STALENESS_S:
+        raise BadUserInput(
+            f"maxStalenessSeconds must be between 0 and {MAX_STALENESS_S:,} (30 days)",
+            field="maxStalenessSeconds",
+        )
+    return float(value)
+
+
 async def resolve_forecast(
-    info: Info, horizon_days: int, scenario: ScenarioInput | None = None
+    info: Info,
+    horizon_days: int,
+    scenario: ScenarioInput | None = None,
+    max_staleness_seconds: int | None = None,
 ) -> Forecast:
-    return to_gql_forecast(await outlook(info).forecast(horizon_days, _form(scenario)))
+    limit = staleness(max_staleness_seconds)
+    return to_gql_forecast(await outlook(info).forecast(horizon_days, _form(scenario), limit))
 
 
 async def resolve_balance_forecast(
@@ -215,10 +246,18 @@ async def resolve_balance_forecast(
     ]
 
 
-async def resolve_forecasts(info: Info, refresh: bool = False) -> list[Forecast]:
+async def resolve_forecasts(
+    info: Info, refresh: bool = False, max_staleness_seconds: int | None = None
+) -> list[Forecast]:
     reader = outlook(info)
-    stored = await reader.refreshed() if refresh else await reader.current()
-    return [to_gql_forecast(ForecastView.stored(stored, h)) for h in HORIZONS]
+    if refresh:
+        served = Served(await reader.refreshed())
+    else:
+        served = await reader.served(staleness(max_staleness_seconds))
+    return [
+        to_gql_forecast(ForecastView.stored(served.outlook, h, stale=served.stale))
+        for h in HORIZONS
+    ]
 
 
 async def resolve_features(info: Info) -> Features:

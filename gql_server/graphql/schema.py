@@ -33,8 +33,10 @@ from gql_server.graphql.generation import (
 )
 from gql_server.graphql.income_sources import IncomeSourceMutations
 from gql_server.graphql.ledger import LedgerMutations, LedgerQueries
+from gql_server.graphql.metrics_extension import OperationMetrics
 from gql_server.graphql.nodes import NodeQueries
 from gql_server.graphql.recurring import RecurringMutations
+from gql_server.graphql.refits import RefitAfterWrites
 from gql_server.graphql.scalars import DECIMAL
 from gql_server.graphql.statements import StatementMutations, StatementQueries
 from gql_server.settings import Settings
@@ -94,10 +96,12 @@ def create_schema(settings: Settings) -> Schema:
     documents = Documents()
     # Factories, not instances: Strawberry builds fresh extensions for every request.
     extensions: list[Callable[[], SchemaExtension]] = [
+        OperationMetrics,  # first: it sees the operation end last, errors coded
         partial(ApiErrorCodes, expose_internal=settings.is_development),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(DocumentCache, documents),
         partial(AddValidationRules, rules),
+        RefitAfterWrites,
     ]
     schema = Schema(
         query=Query,

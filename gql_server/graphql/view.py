@@ -2,7 +2,8 @@
 
 What it changes of Strawberry's view, and through what:
 - public hooks: `get_context`, `encode_json`/`decode_json` (orjson out; a depth check in),
-  `process_result` (a code on syntax errors), `websocket_adapter_class` (malformed messages);
+  `process_result` (a code on syntax errors), `websocket_adapter_class` (malformed messages),
+  `render_graphql_ide` (GraphiQL from this server's own files: gql_server/graphiql_page.py);
 - no public hook, so an override of the view's own methods, each kept small and calling
   Strawberry's first: `parse_json` (a bare JSON value is a 400, not a 500),
   `parse_multipart` (only a well-formed upload runs),
@@ -41,6 +42,7 @@ from strawberry.subscriptions import (
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from gql_server.graphiql_page import graphiql_page
 from gql_server.graphql.context import Context
 from gql_server.graphql.request_checks import TOO_DEEP, json_depth_problem, unstorable_text_problem
 from gql_server.resources import Resources
@@ -124,6 +126,10 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.settings = settings
         self.resources = resources
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's documented hook: our page loads GraphiQL from this server, not a CDN.
+        return graphiql_page(request, self.settings)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         context = Context(

@@ -3,6 +3,7 @@ the scheduler is not there (never a silent fallback to the local pool)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -15,11 +16,12 @@ from gql_server.models import User
 from gql_server.services.forecast_pool import ForecastPool, dask_executor, local_executor
 from gql_server.services.outlook import OutlookService, load_ledger
 from gql_server.services.validation import local_today
-from tests.conftest import Api, empty_tables, error_code
+from tests.conftest import Api, empty_tables, error_code, free_port
 from tests.factories import give_generated_history, make_user
 
 distributed = pytest.importorskip("distributed")
 
+REFRESH = "mutation { refreshForecasts { horizonDays } }"
 # One user's stored outlook, as compared between the executors: model, horizons and features.
 Stored = tuple[str, list[dict[str, Any]], dict[str, float | None]]
 
@@ -78,3 +80,74 @@ async def test_no_scheduler_means_a_coded_error_and_a_degraded_health(settings) 
     assert "cannot be reached" in body["errors"][0]["message"]
     assert "127.0.0.1" not in str(body)  # no internal address reaches the client
     assert ledger["data"]["transactions"]["totalCount"] > 0  # the rest of the API works
+
+
+async def _cluster(port: int, workers: int) -> Any:
+    return await distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=False, asynchronous=True,
+        dashboard_address=None, scheduler_port=port,
+    )  # fmt: skip
+
+
+async def test_the_server_recovers_when_the_scheduler_comes_back(settings) -> None:
+    """A scheduler that goes away: forecasts are SERVICE_UNAVAILABLE and /readyz says 503;
+    one that comes back at the same address: forecasts work again, no restart."""
+    port = free_port()
+    cluster = await _cluster(port, workers=1)
+    app = create_app(replace(settings, forecast_executor=f"tcp://127.0.0.1:{port}"))
+    try:
+        async with LifespanManager(app) as manager:
+            await empty_tables()
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                api = Api(client)
+                await api.register()
+                user = await User.get(email="priya@example.in")
+                await give_generated_history(user.id, seed=5, pattern="stable", days=120)
+                before = await api.post(REFRESH)
+                ready_before = await client.get("/readyz")
+
+                await cluster.close()
+                away = await api.post(REFRESH)
+                ready_away = await client.get("/readyz")
+
+                cluster = await _cluster(port, workers=1)
+                back = await api.post(REFRESH)
+                ready_back = await client.get("/readyz")
+    finally:
+        await cluster.close()
+
+    assert "errors" not in before, before
+    assert ready_before.status_code == 200
+    assert error_code(away) == "SERVICE_UNAVAILABLE"
+    assert away["errors"][0]["extensions"]["retryable"] is True
+    assert ready_away.status_code == 503
+    assert "errors" not in back, back
+    assert ready_back.status_code == 200
+
+
+async def test_a_scheduler_without_workers_is_a_quick_coded_error(settings) -> None:
+    port = free_port()
+    cluster = await _cluster(port, workers=0)
+    app = create_app(replace(settings, forecast_executor=f"tcp://127.0.0.1:{port}"))
+    try:
+        async with LifespanManager(app) as manager:
+            await empty_tables()
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                api = Api(client)
+                await api.register()
+                user = await User.get(email="priya@example.in")
+                await give_generated_history(user.id, seed=5, pattern="stable", days=120)
+                started = time.perf_counter()
+                body = await api.post(REFRESH)
+                seconds = time.perf_counter() - started
+                ready = await client.get("/readyz")
+    finally:
+        await cluster.close()
+
+    assert error_code(body) == "SERVICE_UNAVAILABLE"
+    assert "no workers" in body["errors"][0]["message"]
+    assert seconds < 10  # not the 30 s time limit
+    assert ready.status_code == 503
+    assert ready.json()["forecast_executor"] == "no workers"

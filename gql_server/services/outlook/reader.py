@@ -19,7 +19,7 @@ from gql_server.models import (
 )
 from gql_server.services import pages, recurring_items, scenarios
 from gql_server.services.outlook import inputs
-from gql_server.services.outlook.service import OutlookService
+from gql_server.services.outlook.service import OutlookService, Served
 from gql_server.services.outlook.views import (
     ForecastView,
     check_horizon,
@@ -71,10 +71,15 @@ class OutlookReader:
         for future in self._futures.values():
             future.cancel()
 
-    async def current(self) -> StoredOutlook:
-        """The caller's outlook, fresh for their data."""
+    async def served(self, max_staleness_s: float | None = None) -> Served:
+        """The caller's outlook: fresh for their data, or the previous one (marked stale)
+        while its refit runs, when that is no older than `max_staleness_s` (None: any)."""
         user = await self._user()
-        return await self._once("outlook", lambda: self._service().current(user))
+        key = "outlook" if max_staleness_s is None else f"outlook:{max_staleness_s}"
+        return await self._once(key, lambda: self._service().serve(user, max_staleness_s))
+
+    async def current(self) -> StoredOutlook:
+        return (await self.served()).outlook
 
     async def refreshed(self) -> StoredOutlook:
         """Computed now, even if nothing changed; later reads of the request see it."""
@@ -82,17 +87,21 @@ class OutlookReader:
         outlook = await self._service().current(user, refresh=True)
         if self.shared:
             self._futures["outlook"] = asyncio.get_running_loop().create_future()
-            self._futures["outlook"].set_result(outlook)
+            self._futures["outlook"].set_result(Served(outlook))
         return outlook
 
     async def forecast(
-        self, horizon_days: int, scenario: scenarios.ScenarioForm | None = None
+        self,
+        horizon_days: int,
+        scenario: scenarios.ScenarioForm | None = None,
+        max_staleness_s: float | None = None,
     ) -> ForecastView:
         """The horizon's stored forecast, or under the scenario when there is one (an empty
         scenario would reproduce the stored forecast exactly)."""
         check_horizon(horizon_days)
         if scenario is None or scenario.is_empty:
-            return ForecastView.stored(await self.current(), horizon_days)
+            served = await self.served(max_staleness_s)
+            return ForecastView.stored(served.outlook, horizon_days, stale=served.stale)
         return await self._once(
             f"what-if:{horizon_days}:{scenario!r}", lambda: self._what_if(horizon_days, scenario)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from gql_server.services.forecast_leases import ForecastLeases
 from gql_server.services.forecast_pool import ForecastPool
 from gql_server.services.outlook import inputs
 from gql_server.services.outlook.ledger import LoadedLedger
+from gql_server.services.outlook.refits import RefitQueue, RefitTimes
 from gql_server.services.outlook.views import horizon_views
 from gql_server.services.validation import history_end
 
@@ -41,17 +43,42 @@ def _insight_row(user_id: int, insight: CoreInsight, made_at: datetime) -> Insig
     )
 
 
+def _age_s(stored: StoredOutlook) -> float:
+    return (datetime.now(UTC) - stored.generated_at).total_seconds()
+
+
 def _compute(ledger: Ledger, seed: int, surroundings: Surroundings) -> Outlook:
     """Runs in a pool worker."""
     return compute_outlook(ledger, seed=seed, surroundings=surroundings)
 
 
+@dataclass(frozen=True)
+class Served:
+    """An outlook as a reader gets it: `stale` when it is the previous one, served while its
+    refit runs in the background."""
+
+    outlook: StoredOutlook
+    stale: bool = False
+
+
 class OutlookService:
     """The one owner of stored outlooks. Concurrent requests for the same user and inputs
-    share one computation (a per-process cache of futures, safe to lose)."""
+    share one computation (a per-process cache of futures, safe to lose). With a refit queue,
+    readers of a stale outlook do not wait for the fit: they get the fresh one if it is ready
+    within `read_budget_s`, else the previous one, marked stale (`serve`)."""
 
-    def __init__(self, pool: ForecastPool, jobs_per_user: int = 1) -> None:
+    def __init__(
+        self,
+        pool: ForecastPool,
+        jobs_per_user: int = 1,
+        read_budget_s: float = 0.025,
+        refit_workers: int = 2,
+        refit_times: RefitTimes | None = None,
+    ) -> None:
         self.pool = pool
+        self.read_budget_s = read_budget_s
+        self.outlooks_computed = 0  # in this process, since it started (metrics, tests)
+        self.refits = RefitQueue(self._refit_user, refit_workers, refit_times)
         # A lease lasts past the time limit by as much again: a fit the request gave up on
         # still runs in its worker and still counts.
         self.leases = ForecastLeases(jobs_per_user, lifetime_s=2 * pool.timeout_s + 60)
@@ -84,6 +111,61 @@ class OutlookService:
             function, *args, deadline=deadline, finished=lambda: self.leases.give_back(lease)
         )
 
+    async def serve(self, user: User, max_staleness_s: float | None = None) -> Served:
+        """The user's outlook for a reader. Fresh when stored fresh; else, when there is a
+        previous one no older than `max_staleness_s` (None: any age), the refit is asked for
+        now and the reader gets its result if it comes within the read budget, or the
+        previous one, stale. With nothing to fall back on, it is computed for the reader."""
+        as_of = history_end(user.timezone)
+        fingerprint = await inputs.fingerprint(user, as_of)
+        stored = await StoredOutlook.get_or_none(user_id=user.id)
+        if stored is not None and stored.fingerprint == fingerprint:
+            return Served(stored)
+        if stored is None or (max_staleness_s is not None and _age_s(stored) > max_staleness_s):
+            return Served(await self._fresh(user, as_of, fingerprint))
+        await self.refits.request(user.id, now=True)
+        fresh = await self._wait_for_refit(user.id, fingerprint)
+        return Served(fresh) if fresh is not None else Served(stored, stale=True)
+
+    async def _wait_for_refit(self, user_id: int, fingerprint: str) -> StoredOutlook | None:
+        """The outlook of `fingerprint` if a refit stores it within the read budget: this
+        process's refit is awaited, another process's is looked for every 50 ms. A refit
+        that ends without it (it failed, or stored an older input) ends the wait."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.read_budget_s
+        while (left := deadline - loop.time()) > 0:
+            running = self.refits.running.get(user_id)
+            if running is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(running), left)
+                except TimeoutError:
+                    return None
+            else:
+                await asyncio.sleep(min(0.05, left))
+            stored = await StoredOutlook.get_or_none(user_id=user_id)
+            if stored is not None and stored.fingerprint == fingerprint:
+                return stored
+            if running is not None:
+                return None
+        return None
+
+    async def stop(self) -> None:
+        """At shutdown: stop the background refits and every computation still running (a
+        shielded one outlives the request or refit that started it, and must not outlive the
+        database connections it writes through)."""
+        await self.refits.stop()
+        computations = list(self._in_flight.values())
+        for computation in computations:
+            computation.cancel()
+        if computations:
+            await asyncio.wait(computations, timeout=5)
+
+    async def _refit_user(self, user_id: int) -> None:
+        """A background refit: recomputed only if the inputs changed since it was stored."""
+        user = await User.get_or_none(id=user_id)
+        if user is not None:
+            await self.current(user)
+
     async def current(self, user: User, *, refresh: bool = False) -> StoredOutlook:
         """The user's outlook, fresh for their inputs: the stored one when its fingerprint
         matches, else computed now (always, with `refresh`)."""
@@ -93,6 +175,10 @@ class OutlookService:
             stored = await StoredOutlook.get_or_none(user_id=user.id)
             if stored is not None and stored.fingerprint == fingerprint:
                 return stored
+        return await self._fresh(user, as_of, fingerprint)
+
+    async def _fresh(self, user: User, as_of: date, fingerprint: str) -> StoredOutlook:
+        """Computed for `fingerprint`, or joined: one computation per user and inputs."""
         key = (user.id, fingerprint)
         if key in self._in_flight:
             return await asyncio.shield(self._in_flight[key])
@@ -110,6 +196,7 @@ class OutlookService:
             return (loaded.ledger, user.id, surroundings)
 
         outlook = await self.run(user.id, _compute, arguments)
+        self.outlooks_computed += 1
         return await self._store(user.id, as_of, fingerprint, outlook, read[0])
 
     async def _store(
@@ -175,9 +262,21 @@ class OutlookService:
                 if on_progress is not None:
                     await on_progress(done)
 
-        batch = max(1, self.pool.max_in_flight)
-        for start in range(0, len(user_ids), batch):
-            if should_stop is not None and await should_stop():
-                break
-            await asyncio.gather(*(one(uid) for uid in user_ids[start : start + batch]))
+        # A sliding window, not batches with a barrier: each worker takes the next user as
+        # soon as its last is done, so a slow user does not leave the rest of the pool (or a
+        # cluster's workers) idle. A failure stops them all (the task group cancels).
+        waiting = iter(user_ids)
+
+        async def worker() -> None:
+            for user_id in waiting:
+                if should_stop is not None and await should_stop():
+                    return
+                await one(user_id)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(max(1, min(self.pool.max_in_flight, len(user_ids)))):
+                    group.create_task(worker())
+        except ExceptionGroup as failed:  # callers handle the error itself (a pool outage)
+            raise failed.exceptions[0] from None
         return done

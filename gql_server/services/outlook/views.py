@@ -117,9 +117,12 @@ class ForecastView:
     interval_coverage: float | None
     excluded_ids: list[int]  # transactions kept out of the baseline (as stored)
     generated_at: datetime | None  # None: computed for this request
+    stale: bool = False  # the previous outlook, served while its refit runs
 
     @classmethod
-    def stored(cls, outlook: StoredOutlook, horizon_days: int) -> ForecastView:
+    def stored(
+        cls, outlook: StoredOutlook, horizon_days: int, *, stale: bool = False
+    ) -> ForecastView:
         data = next(h for h in outlook.horizons if h["horizon_days"] == horizon_days)
         return cls(
             as_of=outlook.as_of,
@@ -130,6 +133,7 @@ class ForecastView:
             interval_coverage=outlook.interval_coverage,
             excluded_ids=list(outlook.baseline_excluded or []),
             generated_at=outlook.generated_at,
+            stale=stale,
         )
 
     @classmethod

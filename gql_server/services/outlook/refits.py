@@ -1,0 +1,173 @@
+"""Background refits: an outlook recomputed after the writes that changed it, so that readers
+need not wait for the fit.
+
+A write asks for its user's refit a little later (`debounce_s`); each further write pushes it
+back, but never past `max_delay_s` after the first, so ten quick writes make one refit and a
+steady stream of writes still gets one every `max_delay_s`. A reader that found the outlook
+stale asks for it now. The requests are rows (`refit_request`), so every server process sees
+them; each process claims due ones (one process per user, the claim expiring if the process
+dies) and runs at most `workers` at a time. When a claimed refit ends, its row goes, unless a
+write came in meanwhile (its `version` moved): then it waits its turn again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from gql_server import db
+from gql_server.errors import ServiceUnavailable
+from gql_server.models import RefitRequest
+
+logger = logging.getLogger("gql_server.refits")
+
+_REQUEST = """
+INSERT INTO refit_request (user_id, first_requested_ms, due_ms, version)
+VALUES ($1, $2, $3, 1)
+ON CONFLICT (user_id) DO UPDATE SET
+  version = refit_request.version + 1,
+  due_ms = CASE
+    WHEN $4 THEN (CASE WHEN excluded.due_ms < refit_request.due_ms
+                       THEN excluded.due_ms ELSE refit_request.due_ms END)
+    WHEN excluded.due_ms > refit_request.first_requested_ms + $5
+      THEN refit_request.first_requested_ms + $5
+    ELSE excluded.due_ms END
+"""
+# Due, and not claimed by a live process. PostgreSQL skips rows another process is claiming
+# at this moment; SQLite has one writer at a time, so the plain update is already exclusive.
+_CLAIM_POSTGRES = """
+UPDATE refit_request SET claimed_by = $3, claimed_until_ms = $4
+ WHERE user_id IN (
+   SELECT user_id FROM refit_request
+    WHERE due_ms <= $1 AND (claimed_until_ms IS NULL OR claimed_until_ms < $1)
+    ORDER BY due_ms LIMIT $2 FOR UPDATE SKIP LOCKED)
+RETURNING user_id, version
+"""
+_CLAIM_SQLITE = """
+UPDATE refit_request SET claimed_by = $3, claimed_until_ms = $4
+ WHERE user_id IN (
+   SELECT user_id FROM refit_request
+    WHERE due_ms <= $1 AND (claimed_until_ms IS NULL OR claimed_until_ms < $1)
+    ORDER BY due_ms LIMIT $2)
+RETURNING user_id, version
+"""
+_DONE = "DELETE FROM refit_request WHERE user_id = $1 AND claimed_by = $2 AND version = $3"
+# Released for another try: at once after a write came in meanwhile, later after a failure
+# (a pool that is down must not be asked again in a tight loop).
+_RELEASE = (
+    "UPDATE refit_request SET claimed_by = NULL, claimed_until_ms = NULL, "
+    "due_ms = CASE WHEN due_ms > $3 THEN due_ms ELSE $3 END "
+    "WHERE user_id = $1 AND claimed_by = $2"
+)
+
+
+def _warn(message: str, exc: Exception) -> None:
+    """An outage (the database or the forecast pool away) is one line in the log; anything
+    else keeps its traceback."""
+    if db.connection_lost(exc) or isinstance(exc, ServiceUnavailable):
+        logger.warning("%s: %s: %s", message, type(exc).__name__, exc)
+    else:
+        logger.warning(message, exc_info=exc)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class RefitTimes:
+    debounce_s: float = 1.0
+    max_delay_s: float = 10.0
+    poll_s: float = 0.5  # how often a process looks for due refits when not told of one
+    claim_s: float = 600.0  # a claim outlives a dead process this long at most
+    retry_s: float = 30.0  # a failed refit is tried again after this long
+
+
+class RefitQueue:
+    """The requests (rows) and this process's share of the work."""
+
+    def __init__(
+        self,
+        refit: Callable[[int], Awaitable[object]],
+        workers: int = 2,
+        times: RefitTimes | None = None,
+    ) -> None:
+        self._refit = refit  # recompute and store one user's outlook
+        self.workers = max(1, workers)
+        self.times = times or RefitTimes()
+        self.holder = secrets.token_hex(8)
+        self.running: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+
+    async def request(self, user_id: int, *, now: bool = False) -> None:
+        """Ask for the user's refit: after the debounce (a write), or now (a waiting reader)."""
+        at = _now_ms()
+        due = at if now else at + int(self.times.debounce_s * 1000)
+        max_delay = int(self.times.max_delay_s * 1000)
+        await db.execute(_REQUEST, user_id, at, due, now, max_delay)
+        if now:
+            self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Claim due refits and run them, `workers` at a time (the lifespan's task)."""
+        while True:
+            try:
+                await self._claim_and_start()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: try again at the next poll
+                _warn("could not claim refits", exc)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.times.poll_s)
+
+    async def _claim_and_start(self) -> None:
+        free = self.workers - len(self.running)
+        if free <= 0:
+            return
+        at = _now_ms()
+        claim = _CLAIM_SQLITE if db.is_sqlite() else _CLAIM_POSTGRES
+        until = at + int(self.times.claim_s * 1000)
+        for row in await db.fetch_rows(claim, at, free, self.holder, until):
+            user_id, version = int(row["user_id"]), int(row["version"])
+            task = asyncio.create_task(self._run(user_id, version))
+            self.running[user_id] = task
+
+    async def _run(self, user_id: int, version: int) -> None:
+        try:
+            await self._refit(user_id)
+            finished = await db.execute(_DONE, user_id, self.holder, version)
+            if not finished:  # written to meanwhile: its turn comes again
+                await db.execute(_RELEASE, user_id, self.holder, 0)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the fit failed (pool down, time limit): another try later
+            _warn(f"background refit of user {user_id} failed", exc)
+            await self._release_quietly(user_id, _now_ms() + int(self.times.retry_s * 1000))
+        finally:
+            self.running.pop(user_id, None)
+            self._wake.set()  # a slot is free
+
+    async def _release_quietly(self, user_id: int, due_ms: int = 0) -> None:
+        try:
+            await db.execute(_RELEASE, user_id, self.holder, due_ms)
+        except Exception as exc:  # the claim expires on its own
+            _warn(f"could not release the refit of user {user_id}", exc)
+
+    async def pending(self, user_id: int) -> bool:
+        return await RefitRequest.filter(user_id=user_id).exists()
+
+    async def stop(self) -> None:
+        """Cancel this process's refits (shutdown); their claims are released for others."""
+        running = dict(self.running)
+        for task in running.values():
+            task.cancel()
+        if running:
+            await asyncio.wait(running.values(), timeout=5)
+        for user_id in running:
+            await self._release_quietly(user_id)
