@@ -4,6 +4,8 @@ the scheduler is not there (never a silent fallback to the local pool)."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +18,7 @@ from gql_server.models import User
 from gql_server.services.forecast_pool import ForecastPool, dask_executor, local_executor
 from gql_server.services.outlook import OutlookService, load_ledger
 from gql_server.services.validation import local_today
+from gql_server.settings import Settings
 from tests.conftest import Api, empty_tables, error_code, free_port
 from tests.factories import give_generated_history, make_user
 
@@ -89,31 +92,40 @@ async def _cluster(port: int, workers: int) -> Any:
     )  # fmt: skip
 
 
-async def test_the_server_recovers_when_the_scheduler_comes_back(settings) -> None:
+@asynccontextmanager
+async def _signed_in_on(
+    settings: Settings, port: int
+) -> AsyncIterator[tuple[Api, httpx.AsyncClient]]:
+    """An app whose executor is the scheduler on `port`, and a user with 120 days of history."""
+    app = create_app(replace(settings, forecast_executor=f"tcp://127.0.0.1:{port}"))
+    async with LifespanManager(app) as manager:
+        await empty_tables()
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            api = Api(client)
+            await api.register()
+            user = await User.get(email="priya@example.in")
+            await give_generated_history(user.id, seed=5, pattern="stable", days=120)
+            yield api, client
+
+
+async def test_the_server_recovers_when_the_scheduler_comes_back(settings: Settings) -> None:
     """A scheduler that goes away: forecasts are SERVICE_UNAVAILABLE and /readyz says 503;
     one that comes back at the same address: forecasts work again, no restart."""
     port = free_port()
     cluster = await _cluster(port, workers=1)
-    app = create_app(replace(settings, forecast_executor=f"tcp://127.0.0.1:{port}"))
     try:
-        async with LifespanManager(app) as manager:
-            await empty_tables()
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                api = Api(client)
-                await api.register()
-                user = await User.get(email="priya@example.in")
-                await give_generated_history(user.id, seed=5, pattern="stable", days=120)
-                before = await api.post(REFRESH)
-                ready_before = await client.get("/readyz")
+        async with _signed_in_on(settings, port) as (api, client):
+            before = await api.post(REFRESH)
+            ready_before = await client.get("/readyz")
 
-                await cluster.close()
-                away = await api.post(REFRESH)
-                ready_away = await client.get("/readyz")
+            await cluster.close()
+            away = await api.post(REFRESH)
+            ready_away = await client.get("/readyz")
 
-                cluster = await _cluster(port, workers=1)
-                back = await api.post(REFRESH)
-                ready_back = await client.get("/readyz")
+            cluster = await _cluster(port, workers=1)
+            back = await api.post(REFRESH)
+            ready_back = await client.get("/readyz")
     finally:
         await cluster.close()
 
@@ -126,23 +138,15 @@ async def test_the_server_recovers_when_the_scheduler_comes_back(settings) -> No
     assert ready_back.status_code == 200
 
 
-async def test_a_scheduler_without_workers_is_a_quick_coded_error(settings) -> None:
+async def test_a_scheduler_without_workers_is_a_quick_coded_error(settings: Settings) -> None:
     port = free_port()
     cluster = await _cluster(port, workers=0)
-    app = create_app(replace(settings, forecast_executor=f"tcp://127.0.0.1:{port}"))
     try:
-        async with LifespanManager(app) as manager:
-            await empty_tables()
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                api = Api(client)
-                await api.register()
-                user = await User.get(email="priya@example.in")
-                await give_generated_history(user.id, seed=5, pattern="stable", days=120)
-                started = time.perf_counter()
-                body = await api.post(REFRESH)
-                seconds = time.perf_counter() - started
-                ready = await client.get("/readyz")
+        async with _signed_in_on(settings, port) as (api, client):
+            started = time.perf_counter()
+            body = await api.post(REFRESH)
+            seconds = time.perf_counter() - started
+            ready = await client.get("/readyz")
     finally:
         await cluster.close()
 
