@@ -74,7 +74,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     url = f"http://{args.host}:{args.port}"
     print(f"Database: {db.describe(settings.database_url)} (migrations applied)")
     if not settings.is_production:
-        print(f"GraphiQL: {url}/graphql  (health: {url}/healthz)")
+        print(f"GraphiQL: {url}/graphql  (probes: {url}/livez, {url}/readyz; {url}/metrics)")
     if args.demo:
         print(
             f'Log in:   mutation {{ login(email: "{settings.demo_email}", '
