@@ -18,7 +18,7 @@ from gql_server.models import RefitRequest, User
 from gql_server.services.outlook import OutlookService
 from gql_server.services.outlook.refits import RefitQueue
 from gql_server.settings import Settings
-from tests.conftest import Api, empty_tables, error_code
+from tests.conftest import BOTH_BACKENDS, Api, empty_tables, error_code
 from tests.factories import make_transactions
 
 FORECASTS = "query($s: Int) { forecasts(maxStalenessSeconds: $s) { horizonDays stale computedAt } }"
@@ -135,3 +135,20 @@ async def test_one_process_claims_a_users_refit(api: Api) -> None:
 
     assert len(ran) == 1
     assert not await RefitRequest.filter(user_id=user.id).exists()
+
+
+@BOTH_BACKENDS
+async def test_a_waiting_reader_does_not_count_as_a_write(api: Api) -> None:
+    """A reader asking for the refit now must not move its version: a refit that ends sees
+    an unchanged version and is done, instead of running again for every read meanwhile."""
+    await api.register()
+    user = await User.get(email="priya@example.in")
+    queue = RefitQueue(lambda _: asyncio.sleep(0), workers=1)
+
+    await queue.request(user.id)  # a write
+    await queue.request(user.id, now=True)  # two readers
+    await queue.request(user.id, now=True)
+
+    row = await RefitRequest.get(user_id=user.id)
+    assert row.version == 1
+    assert row.due_ms <= row.first_requested_ms + 1000  # due now, not after the debounce

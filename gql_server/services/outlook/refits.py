@@ -22,21 +22,26 @@ from dataclasses import dataclass
 
 from gql_server import db
 from gql_server.errors import ServiceUnavailable
-from gql_server.models import RefitRequest
 
 logger = logging.getLogger("gql_server.refits")
 
-_REQUEST = """
+# A write: the refit moves to `debounce` from now, but never past `max_delay` after the first
+# request; the version moves, so a refit running now knows to run again.
+_AFTER_WRITE = """
 INSERT INTO refit_request (user_id, first_requested_ms, due_ms, version)
 VALUES ($1, $2, $3, 1)
 ON CONFLICT (user_id) DO UPDATE SET
   version = refit_request.version + 1,
-  due_ms = CASE
-    WHEN $4 THEN (CASE WHEN excluded.due_ms < refit_request.due_ms
-                       THEN excluded.due_ms ELSE refit_request.due_ms END)
-    WHEN excluded.due_ms > refit_request.first_requested_ms + $5
-      THEN refit_request.first_requested_ms + $5
-    ELSE excluded.due_ms END
+  due_ms = CASE WHEN excluded.due_ms > refit_request.first_requested_ms + $4
+                THEN refit_request.first_requested_ms + $4 ELSE excluded.due_ms END
+"""
+# A waiting reader: due now; nothing was written, so the version stays.
+_NOW = """
+INSERT INTO refit_request (user_id, first_requested_ms, due_ms, version)
+VALUES ($1, $2, $2, 1)
+ON CONFLICT (user_id) DO UPDATE SET
+  due_ms = CASE WHEN excluded.due_ms < refit_request.due_ms
+                THEN excluded.due_ms ELSE refit_request.due_ms END
 """
 # Due, and not claimed by a live process. PostgreSQL skips rows another process is claiming
 # at this moment; SQLite has one writer at a time, so the plain update is already exclusive.
@@ -107,11 +112,12 @@ class RefitQueue:
     async def request(self, user_id: int, *, now: bool = False) -> None:
         """Ask for the user's refit: after the debounce (a write), or now (a waiting reader)."""
         at = _now_ms()
-        due = at if now else at + int(self.times.debounce_s * 1000)
-        max_delay = int(self.times.max_delay_s * 1000)
-        await db.execute(_REQUEST, user_id, at, due, now, max_delay)
         if now:
+            await db.execute(_NOW, user_id, at)
             self._wake.set()
+            return
+        due = at + int(self.times.debounce_s * 1000)
+        await db.execute(_AFTER_WRITE, user_id, at, due, int(self.times.max_delay_s * 1000))
 
     async def run_forever(self) -> None:
         """Claim due refits and run them, `workers` at a time (the lifespan's task)."""
@@ -158,9 +164,6 @@ class RefitQueue:
             await db.execute(_RELEASE, user_id, self.holder, due_ms)
         except Exception as exc:  # the claim expires on its own
             _warn(f"could not release the refit of user {user_id}", exc)
-
-    async def pending(self, user_id: int) -> bool:
-        return await RefitRequest.filter(user_id=user_id).exists()
 
     async def stop(self) -> None:
         """Cancel this process's refits (shutdown); their claims are released for others."""
