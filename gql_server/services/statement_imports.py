@@ -250,7 +250,10 @@ async def _write(
     first, last = lines[0].incoming.day, lines[-1].incoming.day
     zone = ZoneInfo(user.timezone)
     existing = await _existing(user, first, last, zone, connection)
-    matches = match_lines([line.incoming for line in lines], existing)
+    # Pure CPU over every line: off the loop, like the parsing.
+    matches = await anyio.to_thread.run_sync(
+        match_lines, [line.incoming for line in lines], existing
+    )
     held = await Transaction.filter(user_id=user.id).using_db(connection).count()
     if held + len(matches.added) > max_transactions:
         raise BadUserInput(

@@ -119,11 +119,16 @@ def match_lines(incoming: list[Incoming], existing: list[Existing]) -> Matches:
         key = (line.day, line.amount, line.credit, narration_key(line.narration))
         if position not in decided and take(by_content[key]):
             decided[position] = ("duplicate", 0)
-    by_hand = [row for row in existing if not row.imported]
+    # Rows entered by hand, by (amount, direction): a line is compared only with its few
+    # candidates, not with every such row (50,000 lines against thousands of rows).
+    by_hand: dict[tuple[Decimal, bool], list[Existing]] = defaultdict(list)
+    for row in existing:
+        if not row.imported:
+            by_hand[row.amount, row.credit].append(row)
     for position, line in enumerate(incoming):
         if position in decided:
             continue
-        nearest = _nearest_by_hand(line, by_hand, used)
+        nearest = _nearest_by_hand(line, by_hand[line.amount, line.credit], used)
         if nearest is not None:
             used.add(nearest.id)
             decided[position] = ("duplicate", 0) if nearest.confirmed else ("link", nearest.id)
@@ -135,10 +140,11 @@ def match_lines(incoming: list[Incoming], existing: list[Existing]) -> Matches:
 
 
 def _nearest_by_hand(line: Incoming, rows: list[Existing], used: set[int]) -> Existing | None:
-    """The unused row entered by hand that this line confirms, the closest in date."""
+    """Among the rows entered by hand with the line's amount and direction, the unused one
+    it confirms, the closest in date."""
     best: Existing | None = None
     for row in rows:
-        if row.id in used or row.amount != line.amount or row.credit != line.credit:
+        if row.id in used:
             continue
         gap = abs((row.day - line.day).days)
         if gap > LINK_DAYS or not similar_counterparty(line, row):
