@@ -14,6 +14,8 @@ from tortoise import fields
 from tortoise.models import Model
 
 from gql_server.core.known_money.items import Cadence
+from gql_server.core.tax.payments import PaymentKind
+from gql_server.core.tax.rules import Regime, Scheme
 
 
 class Role(StrEnum):
@@ -179,6 +181,9 @@ class IncomeSource(Model):
         IncomeFrequency, max_length=12, default=IncomeFrequency.IRREGULAR
     )
     expected_monthly_amount = money_field(null=True)
+    # The share of each fee a client withholds as TDS (194J, 194C, 194-O): what arrives is the
+    # rest, so the gross receipt of a credited amount a is a / (1 - tds_percent / 100).
+    tds_percent = fields.DecimalField(max_digits=5, decimal_places=2, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -503,3 +508,46 @@ class RefitRequest(Model):
 
     class Meta:
         table = "refit_request"
+
+
+class TaxProfile(Model):
+    """How the user is taxed. Without a row the tax outlook uses the defaults and the forecast
+    leaves tax out: instalments become known outflows once the user has said how they are
+    taxed (a wrong guess would put lakhs of rupees of invented outflows in the forecast)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="tax_profile", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    regime = fields.CharEnumField(Regime, max_length=3, default=Regime.NEW)
+    scheme = fields.CharEnumField(Scheme, max_length=13, default=Scheme.SECTION_44ADA)
+    deductions = money_field(default=Decimal("0.00"))
+    business_expense_categories: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    receipt_categories: fields.JSONField[list[str] | None] = fields.JSONField(null=True)
+    gst_registered = fields.BooleanField(default=False)
+    state = fields.CharField(max_length=40, null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "tax_profile"
+
+
+class TaxPayment(Model):
+    """Tax the user paid (advance or self-assessment) or a client withheld (TDS), recorded by
+    the user for the financial year it counts towards."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tax_payments", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    financial_year = fields.CharField(max_length=7)
+    kind = fields.CharEnumField(PaymentKind, max_length=15)
+    amount = money_field()
+    paid_on = fields.DateField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "tax_payment"
+        indexes = (("user_id", "financial_year"),)

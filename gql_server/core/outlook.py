@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
@@ -22,6 +23,7 @@ from gql_server.core.insights.rules import generate_insights
 from gql_server.core.known_money.items import Declared
 from gql_server.core.known_money.plan import KnownMoney, plan_known_money
 from gql_server.core.series import DailySeries, Ledger, daily_series
+from gql_server.core.tax.outlook import TaxOutlook
 
 # The share of the time budget the evaluation may take before its origins stop early.
 EVALUATION_SHARE = 0.7
@@ -39,6 +41,9 @@ class Surroundings:
     declared: tuple[Declared, ...] = ()  # the user's recurring items
     dismissed: frozenset[tuple[str, bool]] = frozenset()  # (counterparty key, is_income)
     overrides: np.ndarray | None = None  # per row: known_money.plan.EXCLUDE, INCLUDE or AUTOMATIC
+    # Certain outflows ahead (day, rupees): the advance-tax instalments still unpaid.
+    dues: tuple[tuple[date, float], ...] = ()
+    tax: TaxOutlook | None = None  # the year's tax, for the insights (None: no profile)
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ def _forecast(
         horizons=horizons,
         choice=choice,
         time_budget_s=max(time_budget_s - (time.perf_counter() - started), 0.0),
+        dues=around.dues,
     )
 
 
@@ -143,6 +149,7 @@ def compute_outlook(
             monthly_paycheck=around.monthly_paycheck,
             merchants=around.merchants,
             schedule=known.schedule,
+            tax=around.tax,
         )
     )
     return Outlook(

@@ -130,6 +130,13 @@ class SmoothingPlan:
     raw_income_cv: float | None
     smoothed_income_cv: float | None = strawberry.field(description="CV of the paycheck paid.")
     dry_months: int = strawberry.field(description="Replayed months the buffer ran dry.")
+    monthly_tax_set_aside: Decimal = strawberry.field(
+        description="Advance tax kept back each month (with a tax profile): the paycheck is "
+        "what is left after it."
+    )
+    tax_reserve: Decimal = strawberry.field(
+        description="The next advance-tax instalment, counted in the target."
+    )
 
 
 def to_gql_plan(state: BufferState) -> SmoothingPlan:
@@ -160,6 +167,8 @@ def to_gql_plan(state: BufferState) -> SmoothingPlan:
         raw_income_cv=replay.raw_income_cv,
         smoothed_income_cv=replay.paycheck_cv,
         dry_months=replay.dry_months,
+        monthly_tax_set_aside=plan.monthly_tax_set_aside,
+        tax_reserve=plan.tax_reserve,
     )
 
 

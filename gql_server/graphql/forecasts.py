@@ -148,6 +148,11 @@ class ScenarioInput:
         default=None, description="A new cost each month, spread evenly over the days."
     )
     one_off_expenses: list[OneOffInput] | None = None
+    pay_advance_tax_on: date | None = strawberry.field(
+        default=None,
+        description="Pay every advance-tax instalment due after this day on it instead (a day "
+        "within the forecast).",
+    )
 
 
 @strawberry.type
@@ -171,6 +176,7 @@ def _form(scenario: ScenarioInput | None) -> scenarios.ScenarioForm | None:
             scenarios.OneOffForm(amount=o.amount, on=o.on, note=o.note)
             for o in scenario.one_off_expenses or []
         ],
+        pay_advance_tax_on=scenario.pay_advance_tax_on,
     )
 
 

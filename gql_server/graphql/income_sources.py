@@ -30,6 +30,10 @@ class IncomeSourceType(relay.Node):
     kind: IncomeKind
     frequency: IncomeFrequency
     expected_monthly_amount: Decimal | None
+    tds_percent: Decimal | None = strawberry.field(
+        description="The share of each fee this source withholds as TDS (the tax outlook "
+        "grosses up what arrived by it)."
+    )
     created_at: datetime
 
     @classmethod
@@ -46,6 +50,7 @@ def to_gql_income_source(row: models.IncomeSource) -> IncomeSourceType:
         kind=models.IncomeKind(row.kind),
         frequency=models.IncomeFrequency(row.frequency),
         expected_monthly_amount=row.expected_monthly_amount,
+        tds_percent=row.tds_percent,
         created_at=row.created_at,
     )
 
@@ -56,6 +61,7 @@ class IncomeSourceInput:
     kind: IncomeKind = models.IncomeKind.CLIENT
     frequency: IncomeFrequency = models.IncomeFrequency.IRREGULAR
     expected_monthly_amount: Decimal | None = None
+    tds_percent: Decimal | None = None
 
 
 @strawberry.input
@@ -64,6 +70,9 @@ class IncomeSourcePatch:
     kind: IncomeKind | None = strawberry.UNSET
     frequency: IncomeFrequency | None = strawberry.UNSET
     expected_monthly_amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="null clears it"
+    )
+    tds_percent: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="null clears it"
     )
 
@@ -97,6 +106,7 @@ class IncomeSourceMutations:
             kind=models.IncomeKind(input.kind),
             frequency=models.IncomeFrequency(input.frequency),
             expected_monthly_amount=input.expected_monthly_amount,
+            tds_percent=input.tds_percent,
         )
         return to_gql_income_source(await income_sources.create_income_source(user, form))
 

@@ -39,6 +39,7 @@ from gql_server.graphql.recurring import RecurringMutations
 from gql_server.graphql.refits import RefitAfterWrites
 from gql_server.graphql.scalars import DECIMAL
 from gql_server.graphql.statements import StatementMutations, StatementQueries
+from gql_server.graphql.tax import TaxMutations, TaxQueries
 from gql_server.settings import Settings
 
 
@@ -50,6 +51,7 @@ class Query(
     StatementQueries,
     CategoryRuleQueries,
     GenerationQueries,
+    TaxQueries,
     NodeQueries,
 ):
     """The caller's data (CallerFields) is the same set of fields as on `me`."""
@@ -65,6 +67,7 @@ class Mutation(
     ForecastMutations,
     RecurringMutations,
     BufferMutations,
+    TaxMutations,
     GenerationMutations,
 ):
     pass

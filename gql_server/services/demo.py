@@ -1,5 +1,5 @@
 """The demo account `gql-server serve --demo` prepares for a newcomer: a generated history
-of a growing freelancer, under a known email and password."""
+of a growing freelancer with a tax profile, under a known email and password."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from gql_server import db
 from gql_server.auth import passwords
 from gql_server.generator.payloads import ChunkRequest, build_chunk
 from gql_server.generator.writers import reserve_ids, write_chunk
-from gql_server.models import User
+from gql_server.models import Scheme, TaxProfile, User
 from gql_server.services.generation import history_end
 from gql_server.services.smoothing import seed_buffer_from_history
 from gql_server.settings import Settings
@@ -44,4 +44,6 @@ async def ensure_demo_data(settings: Settings) -> User:
     await write_chunk(await anyio.to_thread.run_sync(build_chunk, request))
     user = await User.get(email=settings.demo_email)
     await seed_buffer_from_history(user)  # as if they had followed the smoothing rule
+    # A professional under 44ADA, as most Indian freelancers file: the demo shows tax ahead.
+    await TaxProfile.create(user_id=user.id, scheme=Scheme.SECTION_44ADA, state="Maharashtra")
     return user

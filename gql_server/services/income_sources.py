@@ -23,6 +23,10 @@ class IncomeSourceForm:
     kind: IncomeKind = IncomeKind.CLIENT
     frequency: IncomeFrequency = IncomeFrequency.IRREGULAR
     expected_monthly_amount: Decimal | None = None
+    tds_percent: Decimal | None = None
+
+
+MAX_TDS_PERCENT = Decimal("30")  # above any TDS rate on fees (194J's is 10%)
 
 
 async def list_income_sources(user: User) -> list[IncomeSource]:
@@ -45,9 +49,26 @@ def _expected(amount: Decimal | None) -> Decimal | None:
     return validation.money(amount, "expectedMonthlyAmount", allow_zero=True)
 
 
+def _tds(percent: Decimal | None) -> Decimal | None:
+    """A TDS rate in percent with at most two places, 0..30 (None: none withheld)."""
+    if percent is None:
+        return None
+    if not (
+        percent.is_finite()
+        and Decimal(0) <= percent <= MAX_TDS_PERCENT
+        and percent == percent.quantize(Decimal("0.01"))
+    ):
+        raise BadUserInput(
+            f"tdsPercent must be between 0 and {MAX_TDS_PERCENT} with at most two decimals",
+            field="tdsPercent",
+        )
+    return percent
+
+
 async def create_income_source(user: User, form: IncomeSourceForm) -> IncomeSource:
     name = validation.text(form.name, "name", 100, required=True)
     expected = _expected(form.expected_monthly_amount)
+    tds = _tds(form.tds_percent)
     async with in_transaction() as connection:
         # Counted under the user's row lock: concurrent creates at 199 end at 200, not past it.
         await locks.user_row(user.id, connection)
@@ -61,6 +82,7 @@ async def create_income_source(user: User, form: IncomeSourceForm) -> IncomeSour
             kind=form.kind,
             frequency=form.frequency,
             expected_monthly_amount=expected,
+            tds_percent=tds,
             using_db=connection,
         )
 
@@ -76,6 +98,8 @@ async def update_income_source(user: User, source_id: str, changes: dict[str, An
         source.frequency = IncomeFrequency(changes["frequency"])
     if "expected_monthly_amount" in changes:
         source.expected_monthly_amount = _expected(changes["expected_monthly_amount"])
+    if "tds_percent" in changes:
+        source.tds_percent = _tds(changes["tds_percent"])
     await source.save()
     return source
 

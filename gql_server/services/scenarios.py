@@ -34,6 +34,7 @@ class ScenarioForm:
     income_change_percent: float | None = None
     extra_monthly_expense: Decimal | None = None
     one_off_expenses: list[OneOffForm] = field(default_factory=list)
+    pay_advance_tax_on: date | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -42,6 +43,7 @@ class ScenarioForm:
             and self.income_change_percent is None
             and self.extra_monthly_expense is None
             and not self.one_off_expenses
+            and self.pay_advance_tax_on is None
         )
 
 
@@ -85,11 +87,18 @@ async def check_scenario(
             )
         validation.text(one_off.note, f"{where}.note", 200)
         one_offs.append((one_off.on, float(amount)))
+    paid_on = form.pay_advance_tax_on
+    if paid_on is not None and not first <= paid_on <= last:
+        raise BadUserInput(
+            f"{prefix}payAdvanceTaxOn must be within the forecast: {first} to {last}",
+            field=f"{prefix}payAdvanceTaxOn",
+        )
     return Scenario(
         drop_source_ids=frozenset(drop),
         income_change_pct=float(change),
         extra_monthly_expense=float(extra),
         one_offs=tuple(one_offs),
+        dues_paid_on=paid_on,
     )
 
 

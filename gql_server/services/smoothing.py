@@ -13,6 +13,7 @@ from gql_server.core.smoothing.months import MonthFlow
 from gql_server.core.smoothing.plan import SmoothingPlan, smoothing_plan
 from gql_server.core.smoothing.replay import replay
 from gql_server.models import Buffer, BufferEntry, BufferEntryKind, User
+from gql_server.services import tax
 from gql_server.services.buffer import get_buffer
 from gql_server.services.cashflow import Interval, cashflow
 from gql_server.services.validation import local_today
@@ -43,14 +44,21 @@ async def month_flows(user: User, months: int = HISTORY_MONTHS) -> tuple[list[Mo
 
 
 async def buffer_state(user: User) -> BufferState:
+    """The buffer and its plan, with the year's advance tax set aside when the user has a tax
+    profile (`tax.forecast_tax`)."""
     buffer = await get_buffer(user)
     history, this_month_income = await month_flows(user)
+    ahead = await tax.forecast_tax(user)
     plan = smoothing_plan(
         history,
         this_month_income,
         buffer.balance,
         paycheck_override=buffer.paycheck_override,
         target_months_override=buffer.target_months,
+        tax_set_aside=ahead.monthly_set_aside if ahead else Decimal("0.00"),
+        tax_reserve=(
+            ahead.next_instalment.amount if ahead and ahead.next_instalment else Decimal("0.00")
+        ),
     )
     return BufferState(buffer=buffer, plan=plan)
 

@@ -7,7 +7,11 @@ stored forecast, so an empty scenario reproduces it exactly.
 * an income change scales the simulated inflow and the scheduled income alike;
 * an extra monthly expense is spread evenly over the days (x 12 / 365.25 a day): it has no date
   to land on, and spreading it does not invent one;
-* a one-off expense lands on its day in every path.
+* a one-off expense lands on its day in every path;
+* paying advance tax early moves every instalment due after that day to it.
+
+Dues (advance-tax instalments, `Surroundings.dues`) are certain: they land on their day in
+every path, with no chance of stopping.
 
 Dropping a source also drops items scheduled from it, so its draws of stops are skipped: the
 other items keep theirs only because each item draws in a fixed order (see `known_flows`).
@@ -35,6 +39,7 @@ class Scenario:
     income_change_pct: float = 0.0
     extra_monthly_expense: float = 0.0  # rupees a month, >= 0
     one_offs: tuple[tuple[date, float], ...] = ()  # (day, rupees > 0)
+    dues_paid_on: date | None = None  # every due after this day paid on it instead
 
     def __post_init__(self) -> None:
         if not MIN_CHANGE_PCT <= self.income_change_pct <= MAX_CHANGE_PCT:
@@ -51,6 +56,7 @@ def known_flows(
     *,
     paths: int | None = None,
     rng: np.random.Generator | None = None,
+    dues: tuple[tuple[date, float], ...] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Known inflow and outflow of each day from the day after the history, under `scenario`.
 
@@ -61,8 +67,10 @@ def known_flows(
     one minus its certainty (`KnownMoney.schedule_certainty`, a chance of paying on a month
     later), counted from its first due date in the forecast (due once, it is paid): the same
     draw for all its occurrences in a path. Charged per payment instead, a weekly payout at
-    confidence 0.5 vanished from a third of the paths within 30 days. A one-off outside the
-    days is an error: the caller checks dates before asking."""
+    confidence 0.5 vanished from a third of the paths within 30 days. `dues` (day, rupees)
+    land on their day (or the scenario's `dues_paid_on`, when earlier) in every path; those
+    after the days are left out. A one-off outside the days is an error: the caller checks
+    dates before asking."""
     scenario = scenario or Scenario()
     start = first_day(ledger)
     end = start + timedelta(days=max(days, 1) - 1)
@@ -95,6 +103,11 @@ def known_flows(
         if not 0 <= offset < days:
             raise ValueError(f"a one-off on {day} is outside the {days} days from {start}")
         outflow[..., offset] += amount
+    for day, amount in dues:
+        paid_on = scenario.dues_paid_on
+        offset = ((day if paid_on is None else min(day, paid_on)) - start).days
+        if 0 <= offset < days:
+            outflow[..., offset] += amount
     return inflow, outflow
 
 
@@ -120,14 +133,16 @@ def forecast_known(
     paths: int = 1000,
     choice: Choice | None = None,
     time_budget_s: float = 2.0,
+    dues: tuple[tuple[date, float], ...] = (),
 ) -> ForecastResult:
-    """Known flows on their dates plus the model of the rest, under `scenario` (none: as is),
+    """Known flows (and `dues`) on their dates plus the model of the rest, under `scenario`
+    (none: as is),
     with `choice`'s models and calibration (`evaluation.evaluate`). The items' stops are drawn
     from their own stream of the seed, so a scenario changes the paths only where it changes
     the flows."""
     days = max(horizons)
     stops = np.random.default_rng(np.random.SeedSequence([seed % 2**32, 0x5ED]))
-    inflow, outflow = known_flows(ledger, known, days, scenario, paths=paths, rng=stops)
+    inflow, outflow = known_flows(ledger, known, days, scenario, paths=paths, rng=stops, dues=dues)
     change = scenario.income_change_pct if scenario is not None else 0.0
     return forecast(
         scenario_baseline(ledger, known, full, scenario),

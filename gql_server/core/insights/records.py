@@ -15,6 +15,7 @@ import numpy as np
 from gql_server.core.forecasting.forecast import ForecastResult
 from gql_server.core.known_money.items import RecurringSeries
 from gql_server.core.series import DailySeries, Ledger
+from gql_server.core.tax.outlook import TaxOutlook
 
 Metric = float | int | str | None
 
@@ -62,6 +63,9 @@ class InsightContext:
     merchants: np.ndarray | None = None
     # Recurring items scheduled in the forecast (known_money.plan.KnownMoney.schedule).
     schedule: tuple[RecurringSeries, ...] = ()
+    # The user's tax outlook for the current financial year (`insights.tax` reads it); None
+    # when it could not be computed, and then no tax insight is given.
+    tax: TaxOutlook | None = None
 
 
 def clean_metrics(metrics: dict[str, Metric]) -> dict[str, Metric]:

@@ -5,7 +5,9 @@ Each rule is a small function of the context and the user's months (see `months`
 returning zero or more insights; its docstring states the rule and why its thresholds are
 where they are. The rules live in `income` (trend, seasons), `stability`
 (volatility, dependence on one source), `spending` (category growth, spikes, top
-merchants) and `balance` (runway, buffer progress, upcoming shortfall).
+merchants), `balance` (runway, buffer progress, upcoming shortfall) and `tax` (advance tax
+due or to set aside, the GST threshold, a presumptive scheme's limit, interest for late
+advance tax).
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from gql_server.core.insights.months import Months, lay_out_months
 from gql_server.core.insights.records import Insight, InsightContext
 from gql_server.core.insights.spending import category_growth, spending_spikes, top_merchants
 from gql_server.core.insights.stability import income_concentration, income_volatility
+from gql_server.core.insights.tax import (
+    advance_tax_due,
+    gst_threshold,
+    tax_interest,
+    tax_scheme_limit,
+    tax_set_aside,
+)
 
 __all__ = ["RULES", "Rule", "generate_insights"]
 
@@ -34,6 +43,11 @@ RULES: tuple[Rule, ...] = (
     runway,
     buffer_progress,
     upcoming_shortfall,
+    advance_tax_due,
+    tax_set_aside,
+    gst_threshold,
+    tax_scheme_limit,
+    tax_interest,
 )
 PER_CATEGORY_KINDS = frozenset({"category_growth", "spending_spike"})
 logger = logging.getLogger(__name__)

@@ -48,6 +48,8 @@ class SmoothingPlan:
     expected_monthly_surplus: Decimal  # what months_to_target divides the gap by
     income_cv: float | None  # CV of the last 12 months' income (what the target rests on)
     essential_monthly: Decimal  # mean essential spending of the last 12 months
+    monthly_tax_set_aside: Decimal = Decimal("0.00")  # kept back from the paycheck for tax
+    tax_reserve: Decimal = Decimal("0.00")  # the next instalment, counted in the target
 
 
 def smoothing_plan(
@@ -57,6 +59,8 @@ def smoothing_plan(
     *,
     paycheck_override: Decimal | None = None,
     target_months_override: float | None = None,
+    tax_set_aside: Decimal = Decimal("0.00"),
+    tax_reserve: Decimal = Decimal("0.00"),
 ) -> SmoothingPlan:
     """The buffer plan for this month. `history` holds complete past months (oldest first);
     this month is in progress and comes separately as its income so far. The paycheck is the
@@ -66,8 +70,15 @@ def smoothing_plan(
     months); runway is balance / mean essential spending; the replay runs the history from an
     empty buffer with the user's paycheck override, or else with the rule as it would have
     spoken month by month (rolling, no hindsight).
+
+    Tax: the recommended paycheck is what is left after `tax_set_aside` a month (the advance
+    tax still ahead, saved month by month in the buffer: the paycheck is what the user may
+    spend), and the target holds `tax_reserve` (the next instalment) on top of the months of
+    essentials, so a buffer at its target can pay it without cutting the paycheck.
     """
-    recommended = recommend_paycheck(history)
+    set_aside = money(tax_set_aside, "tax_set_aside")
+    reserve = money(tax_reserve, "tax_reserve")
+    recommended = max(recommend_paycheck(history) - set_aside, Decimal("0.00"))
     paycheck = recommended if paycheck_override is None else money(paycheck_override, "paycheck")
     recent = recent_months(history)
     cv = income_cv(recent)
@@ -76,7 +87,7 @@ def smoothing_plan(
         if target_months_override is None
         else months_figure(target_months_override, "target_months_override")
     )
-    target = buffer_target(recent, months_override=held)
+    target = buffer_target(recent, months_override=held) + reserve
     balance = money(balance, "balance")
     action = month_action(this_month_income, paycheck, balance)
     surplus = expected_monthly_surplus(recent, paycheck)
@@ -97,4 +108,6 @@ def smoothing_plan(
         expected_monthly_surplus=surplus,
         income_cv=cv,
         essential_monthly=spending,
+        monthly_tax_set_aside=set_aside,
+        tax_reserve=reserve,
     )

@@ -17,13 +17,14 @@ from typing import Any, TypeVar
 from gql_server import db
 from gql_server.core.known_money.items import Declared
 from gql_server.core.outlook import Surroundings
+from gql_server.core.tax.outlook import TaxOutlook, instalment_outflows
 from gql_server.models import IncomeSource, User
-from gql_server.services import recurring_items
+from gql_server.services import recurring_items, tax
 from gql_server.services.outlook.ledger import LoadedLedger, load_ledger_rows
 from gql_server.services.smoothing import BufferState, buffer_state
 
 # Bump when the models change, so stored outlooks are recomputed.
-MODEL_VERSION = "2026-12-06.4"
+MODEL_VERSION = "2026-12-06.5"
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,12 @@ async def buffer(user: User) -> BufferState:
     return await buffer_state(user)
 
 
+# The TDS rates are read by the tax (below), the names by the insights.
 @reads(
     "income_source_names",
     "income_source",
-    "COUNT(*) || '|' || COALESCE({list_agg}(id || ':' || name, ','), '')",
+    """COUNT(*) || '|' || COALESCE({list_agg}(
+           id || ':' || name || ':' || COALESCE(tds_percent, -1), ','), '')""",
 )
 async def income_source_names(user: User) -> dict[int, str]:
     return dict(await IncomeSource.filter(user_id=user.id).values_list("id", "name"))
@@ -114,12 +117,34 @@ async def users_word(user: User) -> tuple[tuple[Declared, ...], frozenset[tuple[
     return await recurring_items.the_users_word(user)
 
 
+@reads(
+    "tax_profile",
+    "tax_profile",
+    """COALESCE(MAX(id || '|' || COALESCE(updated_at || '', '')), '')""",
+)
+@reads(
+    "tax_payments",
+    "tax_payment",
+    "COUNT(*) || '|' || COALESCE(SUM(id), 0) || '|' || COALESCE(SUM(amount), 0)",
+)
+async def tax_ahead(user: User) -> TaxOutlook | None:
+    """The year's tax (the ledger's receipts and tax payments are declared above)."""
+    return await tax.forecast_tax(user)
+
+
+def _dues(found: TaxOutlook | None) -> tuple[tuple[date, float], ...]:
+    if found is None:
+        return ()
+    return tuple((day, float(amount)) for day, amount in instalment_outflows(found))
+
+
 async def read_all(user: User, as_of: date) -> tuple[LoadedLedger, Surroundings]:
     """Every input of the outlook, as the computation takes them (only this module reads
     them, so each read sits beside its part of the fingerprint)."""
     loaded = await ledger(user, as_of)
     state = await buffer(user)
     declared, dismissed = await users_word(user)
+    found = await tax_ahead(user)
     return loaded, Surroundings(
         merchants=loaded.merchants,
         source_names=await income_source_names(user),
@@ -129,6 +154,8 @@ async def read_all(user: User, as_of: date) -> tuple[LoadedLedger, Surroundings]
         declared=declared,
         dismissed=dismissed,
         overrides=loaded.overrides,
+        dues=_dues(found),
+        tax=found,
     )
 
 
@@ -140,6 +167,7 @@ async def read_for_what_if(user: User, loaded: LoadedLedger) -> Surroundings:
         declared=declared,
         dismissed=dismissed,
         overrides=loaded.overrides,
+        dues=_dues(await tax_ahead(user)),
     )
 
 
