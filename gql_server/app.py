@@ -28,11 +28,14 @@ from gql_server.metrics import metrics, process_exited
 from gql_server.request_ids import RequestIdMiddleware
 from gql_server.resources import Resources
 from gql_server.security_headers import SecurityHeadersMiddleware
+from gql_server.services.alerts import alert_evaluator
 from gql_server.services.forecast_pool import ForecastPool, executor_factory
 from gql_server.services.generation import JobRunner
 from gql_server.services.outlook import OutlookService
 from gql_server.services.outlook.refits import RefitTimes
+from gql_server.services.webhook_deliveries import DeliveryTimes, DeliveryWorker
 from gql_server.settings import Settings, load_settings
+from gql_server.webhooks import outbound
 
 logger = logging.getLogger("gql_server")
 
@@ -55,7 +58,14 @@ def build_resources(
             max_delay_s=settings.refit_max_delay_ms / 1000,
         ),
     )
-    return Resources(outlook=outlook, job_runner=JobRunner(settings, outlook))
+    deliveries = DeliveryWorker(
+        allow_private=settings.webhooks_may_reach_private,
+        times=DeliveryTimes(retry_s=settings.webhook_retry_seconds),
+    )
+    outlook.after_store.append(alert_evaluator(deliveries))
+    return Resources(
+        outlook=outlook, job_runner=JobRunner(settings, outlook), deliveries=deliveries
+    )
 
 
 def _trusted_proxies(settings: Settings) -> list[Middleware]:
@@ -102,11 +112,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             _freeze_startup_objects()
             sweeper = asyncio.create_task(resources.job_runner.sweep_forever())
             refits = asyncio.create_task(resources.outlook.refits.run_forever())
+            deliveries = asyncio.create_task(resources.deliveries.run_forever())
+            roll = asyncio.create_task(
+                resources.outlook.refits.roll_days_forever(settings.daily_roll_seconds)
+            )
             try:
                 yield
             finally:
                 sweeper.cancel()
                 refits.cancel()
+                deliveries.cancel()
+                roll.cancel()
+                await resources.deliveries.stop()
+                await outbound.close_client()
                 await resources.outlook.stop()
                 await resources.job_runner.shutdown()
                 resources.outlook.pool.shutdown()

@@ -91,6 +91,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level="info",
         proxy_headers=False,
         server_header=False,  # no banner naming the server software to an attacker
+        # A websocket message is an operation, as a request body is: the same limit (uvicorn's
+        # default is 16 MiB per message).
+        ws_max_size=settings.max_body_bytes,
         # As JSON, uvicorn's own lines (the access log) take the same format as the app's.
         log_config=logging_config(settings)
         if settings.log_format == "json"

@@ -4,7 +4,7 @@ admin, starts `generateDataset` and follows the job with a progress bar until it
 A client of the server, not a part of it: it reads no settings and opens no database, and it
 speaks HTTP with the standard library's urllib, so the runtime install (`pip install .`) is
 enough to run it against any environment. A handful of JSON POSTs needs neither connection
-pooling nor async, and adding httpx to every server's dependencies for them would buy nothing.
+pooling nor async (httpx, a runtime dependency for outbound webhooks, would buy nothing here).
 """
 
 from __future__ import annotations

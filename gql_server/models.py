@@ -551,3 +551,106 @@ class TaxPayment(Model):
     class Meta:
         table = "tax_payment"
         indexes = (("user_id", "financial_year"),)
+
+
+# A model docstring's first line goes into the DDL as the table's comment: on SQLite an
+# apostrophe or a semicolon in it breaks the migration.
+class AlertPreferences(Model):
+    """The alert settings of a user, as core.alerts.settings.AlertSettings holds them (no row
+    means the defaults)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="alert_preferences", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    shortfall_threshold_7 = fields.FloatField()
+    shortfall_threshold_30 = fields.FloatField()
+    low_balance_below = money_field()
+    income_overdue_days = fields.IntField()
+    enabled_kinds: fields.JSONField[list[str]] = fields.JSONField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "alert_settings"
+
+
+class Alert(Model):
+    """A condition the forecast saw (`key`), from when it fired until it cleared. At most one
+    open alert per user and key: it fires again only after it cleared."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="alerts", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    key = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=30)
+    severity = fields.CharField(max_length=10)
+    title = fields.CharField(max_length=200)
+    message = fields.CharField(max_length=1000)
+    metrics: fields.JSONField[dict[str, Any]] = fields.JSONField()
+    created_at = fields.DatetimeField()
+    cleared_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "alert"
+        indexes = (("user_id", "cleared_at"), ("user_id", "id"))
+
+
+class Webhook(Model):
+    """An endpoint the alerts of a user are delivered to (Standard Webhooks). The secret signs
+    every delivery; the API shows it once, when the endpoint is created."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="webhooks", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    url = fields.CharField(max_length=1000)
+    kinds: fields.JSONField[list[str]] = fields.JSONField()  # empty: every kind
+    description = fields.CharField(max_length=200, default="")
+    secret = fields.CharField(max_length=120)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # Since when every delivery has failed (None: the last one succeeded); a day of it
+    # disables the endpoint.
+    failing_since = fields.DatetimeField(null=True)
+    disabled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "webhook"
+        indexes = (("user_id", "id"),)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
+class WebhookDelivery(Model):
+    """The outbox: one event for one endpoint, written with the alert it carries, delivered
+    at least once by whichever server process claims it, under one `message_id` (the
+    webhook-id header) for every attempt."""
+
+    id = fields.BigIntField(primary_key=True)
+    webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
+        "models.Webhook", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    webhook_id: int  # the column behind webhook
+    message_id = fields.CharField(max_length=40, unique=True)
+    event_type = fields.CharField(max_length=20)
+    body = fields.TextField()  # the exact bytes every attempt sends (UTF-8 JSON)
+    status = fields.CharEnumField(DeliveryStatus, max_length=9, default=DeliveryStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_ms = fields.BigIntField(db_index=True)
+    claimed_by = fields.CharField(max_length=32, null=True)
+    claimed_until_ms = fields.BigIntField(null=True)
+    last_status = fields.IntField(null=True)
+    last_error = fields.CharField(max_length=300, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    delivered_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "webhook_delivery"
+        indexes = (("webhook_id", "id"), ("status", "next_attempt_ms"))

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from gql_server.services.generation import JobRunner
 from gql_server.services.outlook import OutlookService
+from gql_server.services.webhook_deliveries import DeliveryWorker
 
 
 @dataclass
 class Resources:
     outlook: OutlookService
     job_runner: JobRunner
+    deliveries: DeliveryWorker

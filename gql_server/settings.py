@@ -107,6 +107,31 @@ class Settings:
     # When set, GET /metrics asks for "Authorization: Bearer <METRICS_TOKEN>"; unset, anyone
     # who reaches it may read it (in production, let the proxy keep it internal).
     metrics_token: str = ""
+    # Webhook deliveries: the waits between attempts (seconds; the default spans about a
+    # day), and whether private and loopback addresses may be targets (None: only in
+    # development and test, where receivers run on this machine).
+    webhook_retry_seconds: tuple[float, ...] = (
+        5,
+        30,
+        120,
+        600,
+        1800,
+        3600,
+        7200,
+        14400,
+        28800,
+        43200,
+    )
+    webhook_allow_private: bool | None = None
+    # How often each process looks for outlooks a new day made stale (their alerts depend on
+    # the date: a bill comes due, a payment becomes late).
+    daily_roll_seconds: int = 900
+
+    @property
+    def webhooks_may_reach_private(self) -> bool:
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
+        return self.app_env in ("development", "test")
 
     @property
     def is_production(self) -> bool:
@@ -198,6 +223,25 @@ def local_secret(path: Path) -> str:
     return secret
 
 
+def _flag(value: str | None) -> bool | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip().lower()
+    if text not in ("true", "false", "1", "0"):
+        raise ValueError(f"a flag is true or false, not {value!r}")
+    return text in ("true", "1")
+
+
+def _retry_seconds(config: Config, default: tuple[float, ...]) -> tuple[float, ...]:
+    raw = config("WEBHOOK_RETRY_SECONDS", default="")
+    if not raw.strip():
+        return default
+    waits = tuple(float(part) for part in raw.split(","))
+    if not waits or any(not 0 <= wait <= 7 * 24 * 3600 for wait in waits):
+        raise ValueError("WEBHOOK_RETRY_SECONDS: comma-separated waits of 0 s to a week")
+    return waits
+
+
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -226,6 +270,7 @@ _INTEGER_SETTINGS = {
     "REGISTRATIONS_PER_ADDRESS": "registrations_per_address",
     "GENERATION_MAX_USERS": "generation_max_users",
     "GENERATION_CHUNK_USERS": "generation_chunk_users",
+    "DAILY_ROLL_SECONDS": "daily_roll_seconds",
 }
 
 
@@ -270,6 +315,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
             ledger_now=config("LEDGER_NOW", cast=_instant, default=None),
             log_format=config("LOG_FORMAT", default=defaults.log_format).strip().lower(),
             metrics_token=config("METRICS_TOKEN", default=""),
+            webhook_retry_seconds=_retry_seconds(config, defaults.webhook_retry_seconds),
+            webhook_allow_private=config("WEBHOOK_ALLOW_PRIVATE", cast=_flag, default=None),
             **integers,
         )
     except ValueError as exc:

@@ -27,6 +27,10 @@ from gql_server.settings import Settings
 
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "webhook_delivery",
+    "webhook",
+    "alert",
+    "alert_settings",
     "tax_payment",
     "tax_profile",
     "statement_import",

@@ -78,8 +78,26 @@ class Context:
                 raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
             self._user = asyncio.ensure_future(accounts.authenticate(self.settings, token))
         user = await asyncio.shield(self._user)
+        # A websocket keeps one context for all its operations: each one asks again whether
+        # the tokens were revoked since the socket authenticated (logout, a new password).
+        if isinstance(self.request, WebSocket) and not await self._version_holds(user):
+            raise Unauthenticated("token was revoked; sign in again")
         note_user(user.id)  # for the operation's log lines
         return user
+
+    @staticmethod
+    async def _version_holds(user: User) -> bool:
+        rows = await User.filter(id=user.id).values_list("token_version", "is_active")
+        return bool(rows) and rows[0][0] == user.token_version and bool(rows[0][1])
+
+    async def still_signed_in(self) -> bool:
+        """For an operation that outlives its request (a subscription): whether the caller's
+        tokens still stand (the account active, its token version unchanged: logout and a
+        password change revoke). Expiry is not asked again: a socket authenticates once."""
+        if self._user is None:
+            await self.require_user()
+        assert self._user is not None
+        return await self._version_holds(await asyncio.shield(self._user))
 
     def known_user(self) -> User | None:
         """The caller if this request already checked their token successfully, else None

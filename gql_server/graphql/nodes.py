@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 
 from gql_server.graphql.accounts import UserType
+from gql_server.graphql.alerts import Alert, Webhook
 from gql_server.graphql.buffer import BufferEntryType
 from gql_server.graphql.category_rules import CategoryRuleType
 from gql_server.graphql.context import Info
@@ -43,6 +44,8 @@ NODE_TYPES: dict[str, OwnedNode] = {
     "Insight": Insight,
     "GenerationJob": GenerationJobType,
     "CategoryRule": CategoryRuleType,
+    "Alert": Alert,
+    "Webhook": Webhook,
 }
 
 

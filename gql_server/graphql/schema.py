@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 
 from gql_server.graphql.accounts import AccountMutations, AccountQueries
+from gql_server.graphql.alerts import AlertMutations, AlertQueries, AlertSubscriptions
 from gql_server.graphql.buffer import BufferMutations
 from gql_server.graphql.caller import CallerFields
 from gql_server.graphql.category_rules import CategoryRuleMutations, CategoryRuleQueries
@@ -52,6 +53,7 @@ class Query(
     CategoryRuleQueries,
     GenerationQueries,
     TaxQueries,
+    AlertQueries,
     NodeQueries,
 ):
     """The caller's data (CallerFields) is the same set of fields as on `me`."""
@@ -68,13 +70,14 @@ class Mutation(
     RecurringMutations,
     BufferMutations,
     TaxMutations,
+    AlertMutations,
     GenerationMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(GenerationSubscriptions):
+class Subscription(GenerationSubscriptions, AlertSubscriptions):
     pass
 
 

@@ -704,6 +704,12 @@ async def build_world(api: Api, needs_recurring: bool) -> World:
         )
         if needs_recurring:
             world.ids[f"{owner} recurring item"] = await _recurring_item(api, token)
+        hook = await api.post(
+            "mutation($i: WebhookInput!) { createWebhook(input: $i) { webhook { id } } }",
+            {"i": {"url": f"https://hooks.example.com/{owner}"}},
+            token=token,
+        )
+        world.ids[f"{owner} webhook"] = hook["data"]["createWebhook"]["webhook"]["id"]
     api.token = world.attacker_token
     return world
 
@@ -794,6 +800,7 @@ CROSS_USER_CASES = [
         },
     ),
     CrossUserCase("Mutation.deleteTransaction", "id", lambda w: {"id": w.theirs("transaction")}),
+    CrossUserCase("Mutation.deleteWebhook", "id", lambda w: {"id": w.theirs("webhook")}),
     CrossUserCase(
         "Mutation.updateIncomeSource",
         "id",

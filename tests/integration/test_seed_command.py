@@ -1,5 +1,5 @@
 """`gql-server seed` as an operator runs it: from a virtual environment holding only the
-runtime install (`pip install .`, no test extra, so no httpx), against a real server process."""
+runtime install (`pip install .`, no test extra), against a real server process."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def runtime_bin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         check=False,
     )
     assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-4000:]
-    for extra in ("pytest", "httpx"):  # the test extra's; a runtime install has neither
+    # The test extra's (httpx is a runtime dependency now: outbound webhooks).
+    for extra in ("pytest", "asgi_lifespan"):
         probe = subprocess.run([python, "-c", f"import {extra}"], capture_output=True, check=False)
         assert probe.returncode != 0, f"{extra} is in the runtime environment"
     yield venv / "bin"

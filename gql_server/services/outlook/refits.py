@@ -19,8 +19,9 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from gql_server import db
+from gql_server import clock, db
 from gql_server.errors import ServiceUnavailable
 
 logger = logging.getLogger("gql_server.refits")
@@ -71,6 +72,16 @@ _RELEASE = (
 )
 
 
+# Outlooks a new day has made stale: their as-of day is before the latest zone's yesterday
+# (each row is then checked against its own zone), oldest first, a bounded batch a sweep.
+_BEHIND = """
+SELECT f.user_id, f.as_of, u.timezone FROM user_forecast f JOIN app_user u ON u.id = f.user_id
+ WHERE f.as_of < $1 ORDER BY f.as_of LIMIT $2
+"""
+_LATEST_ZONE = "Pacific/Kiritimati"  # UTC+14: no zone's today is later
+ROLL_BATCH = 500
+
+
 def _warn(message: str, exc: Exception) -> None:
     """An outage (the database or the forecast pool away) is one line in the log; anything
     else keeps its traceback."""
@@ -118,6 +129,31 @@ class RefitQueue:
             return
         due = at + int(self.times.debounce_s * 1000)
         await db.execute(_AFTER_WRITE, user_id, at, due, int(self.times.max_delay_s * 1000))
+
+    async def roll_days_forever(self, interval_s: float) -> None:
+        """Every `interval_s`, ask for the refit of outlooks whose day has passed: what the
+        alerts see changes with the date alone (a bill comes due, a payment becomes late)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.roll_days()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _warn("could not look for outlooks of an earlier day", exc)
+
+    async def roll_days(self) -> int:
+        """Asks for the refit of (a batch of) outlooks computed before their user's
+        yesterday; returns how many."""
+        latest = clock.today(_LATEST_ZONE) - timedelta(days=1)
+        asked = 0
+        for row in await db.fetch_rows(_BEHIND, latest, ROLL_BATCH):
+            as_of = row["as_of"]
+            day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+            if day < clock.today(row["timezone"]) - timedelta(days=1):
+                await self.request(int(row["user_id"]), now=True)
+                asked += 1
+        return asked
 
     async def run_forever(self) -> None:
         """Claim due refits and run them, `workers` at a time (the lifespan's task)."""

@@ -4,6 +4,7 @@ pool, stores it with the fingerprint of those inputs, and serves it until they c
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,6 +26,7 @@ from gql_server.services.outlook.views import horizon_views
 from gql_server.services.validation import history_end
 
 MAX_EXCLUDED_LISTED = 500
+logger = logging.getLogger("gql_server.outlook")
 T = TypeVar("T")
 
 
@@ -83,6 +85,9 @@ class OutlookService:
         # still runs in its worker and still counts.
         self.leases = ForecastLeases(jobs_per_user, lifetime_s=2 * pool.timeout_s + 60)
         self._in_flight: dict[tuple[int, str], asyncio.Future[StoredOutlook]] = {}
+        # Run after each outlook is stored (the alerts' evaluation): a failure is logged, the
+        # outlook stays stored (the next one evaluates again).
+        self.after_store: list[Callable[[User, StoredOutlook], Awaitable[object]]] = []
 
     async def run(
         self,
@@ -197,7 +202,13 @@ class OutlookService:
 
         outlook = await self.run(user.id, _compute, arguments)
         self.outlooks_computed += 1
-        return await self._store(user.id, as_of, fingerprint, outlook, read[0])
+        stored = await self._store(user.id, as_of, fingerprint, outlook, read[0])
+        for hook in self.after_store:
+            try:
+                await hook(user, stored)
+            except Exception:
+                logger.exception("after storing the outlook of user %s", user.id)
+        return stored
 
     async def _store(
         self, user_id: int, as_of: date, fingerprint: str, outlook: Outlook, loaded: LoadedLedger
