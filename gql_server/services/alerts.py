@@ -36,6 +36,7 @@ from gql_server.core.alerts.conditions import (
     evaluate,
 )
 from gql_server.core.known_money.items import counterparty
+from gql_server.core.outlook import Surroundings
 from gql_server.errors import BadUserInput
 from gql_server.models import (
     Alert,
@@ -47,7 +48,7 @@ from gql_server.models import (
     StoredOutlook,
     User,
 )
-from gql_server.services import tax, webhooks
+from gql_server.services import webhooks
 from gql_server.services.outlook.views import HorizonView
 from gql_server.services.validation import local_today
 from gql_server.services.webhook_deliveries import DeliveryWorker
@@ -128,9 +129,10 @@ def _expected_after(item: RecurringItem) -> date | None:
     return date(year, month, day)
 
 
-async def situation(user: User, stored: StoredOutlook) -> Situation:
+async def situation(user: User, stored: StoredOutlook, around: Surroundings) -> Situation:
     """What the alert rules read, from the stored outlook (its 7- and 30-day horizons and
-    the 30-day balance fan), the recurring items it stored, the tax ahead and the buffer."""
+    the 30-day balance fan), the recurring items it stored, and what it was computed from
+    (`around`: the tax ahead and the paycheck)."""
     views = {int(h["horizon_days"]): HorizonView.stored(h) for h in stored.horizons}
     month = views.get(30) or max(views.values(), key=lambda v: v.horizon_days)
     start = stored.as_of + timedelta(days=1)
@@ -162,8 +164,7 @@ async def situation(user: User, stored: StoredOutlook) -> Situation:
                     amount=item.amount,
                 )
             )
-    ahead = await tax.forecast_tax(user)
-    for due in ahead.upcoming if ahead else ():
+    for due in around.tax.upcoming if around.tax else ():
         if today <= due.due_date <= last_day and due.amount > 0:
             bills.append(
                 Bill(
@@ -183,20 +184,17 @@ async def situation(user: User, stored: StoredOutlook) -> Situation:
         bills=tuple(bills),
         overdue_candidates=tuple(overdue),
         buffer_balance=buffer.balance if buffer is not None else None,
-        buffer_monthly_draw=await _monthly_draw(user, buffer, month),
+        buffer_monthly_draw=_monthly_draw(buffer, around, month),
         projected_min_on=start + timedelta(days=lowest) if lowest is not None else None,
     )
 
 
-async def _monthly_draw(user: User, buffer: Buffer | None, month: HorizonView) -> Decimal:
+def _monthly_draw(buffer: Buffer | None, around: Surroundings, month: HorizonView) -> Decimal:
     """What the paycheck will take from the buffer over the next 30 days: the paycheck less
     the income the forecast expects (none without a buffer)."""
-    if buffer is None:
+    if buffer is None or around.monthly_paycheck is None:
         return Decimal("0.00")
-    from gql_server.services.smoothing import buffer_state  # smoothing reads tax, as we do
-
-    plan = (await buffer_state(user)).plan
-    return max(plan.monthly_paycheck - month.expected_inflow, Decimal("0.00"))
+    return max(around.monthly_paycheck - month.expected_inflow, Decimal("0.00"))
 
 
 def _alert_row(user_id: int, condition: Condition, at: datetime) -> Alert:
@@ -212,10 +210,12 @@ def _alert_row(user_id: int, condition: Condition, at: datetime) -> Alert:
     )
 
 
-async def evaluate_user(user: User, stored: StoredOutlook) -> tuple[list[Alert], list[Alert]]:
+async def evaluate_user(
+    user: User, stored: StoredOutlook, around: Surroundings
+) -> tuple[list[Alert], list[Alert]]:
     """Fires and clears the user's alerts for the outlook just stored; returns (fired,
     cleared). Deliveries for their webhooks are written with them."""
-    found = await situation(user, stored)
+    found = await situation(user, stored, around)
     settings = await settings_for(user)
     now = datetime.now(UTC)
     async with in_transaction() as connection:
@@ -276,12 +276,12 @@ def _wake(user_id: int) -> None:
 
 def alert_evaluator(
     deliveries: DeliveryWorker,
-) -> Callable[[User, StoredOutlook], Awaitable[None]]:
+) -> Callable[[User, StoredOutlook, Surroundings], Awaitable[None]]:
     """What the outlook service runs after storing an outlook: evaluate, then tell the
     delivery worker and this process's subscribers."""
 
-    async def after_store(user: User, stored: StoredOutlook) -> None:
-        fired, cleared = await evaluate_user(user, stored)
+    async def after_store(user: User, stored: StoredOutlook, around: Surroundings) -> None:
+        fired, cleared = await evaluate_user(user, stored, around)
         if fired or cleared:
             deliveries.poke()
             _wake(user.id)

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from gql_server.core.smoothing.months import MonthFlow
 from gql_server.core.smoothing.plan import SmoothingPlan, smoothing_plan
 from gql_server.core.smoothing.replay import replay
+from gql_server.core.tax.outlook import TaxOutlook
 from gql_server.models import Buffer, BufferEntry, BufferEntryKind, User
 from gql_server.services import tax
 from gql_server.services.buffer import get_buffer
@@ -46,9 +47,14 @@ async def month_flows(user: User, months: int = HISTORY_MONTHS) -> tuple[list[Mo
 async def buffer_state(user: User) -> BufferState:
     """The buffer and its plan, with the year's advance tax set aside when the user has a tax
     profile (`tax.forecast_tax`)."""
+    return await buffer_state_with(user, await tax.forecast_tax(user))
+
+
+async def buffer_state_with(user: User, ahead: TaxOutlook | None) -> BufferState:
+    """`buffer_state` with the year's tax already in hand (the outlook reads it once for the
+    forecast, the plan and the insights)."""
     buffer = await get_buffer(user)
     history, this_month_income = await month_flows(user)
-    ahead = await tax.forecast_tax(user)
     plan = smoothing_plan(
         history,
         this_month_income,

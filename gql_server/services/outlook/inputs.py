@@ -21,7 +21,7 @@ from gql_server.core.tax.outlook import TaxOutlook, instalment_outflows
 from gql_server.models import IncomeSource, User
 from gql_server.services import recurring_items, tax
 from gql_server.services.outlook.ledger import LoadedLedger, load_ledger_rows
-from gql_server.services.smoothing import BufferState, buffer_state
+from gql_server.services.smoothing import BufferState, buffer_state_with
 
 # Bump when the models change, so stored outlooks are recomputed.
 MODEL_VERSION = "2026-12-06.5"
@@ -91,8 +91,8 @@ async def ledger(user: User, as_of: date) -> LoadedLedger:
     """COALESCE(MAX(balance || '|' || COALESCE(target_months, -1) || '|'
                    || COALESCE(paycheck_override, -1)), '0.00|-1|-1')""",
 )
-async def buffer(user: User) -> BufferState:
-    return await buffer_state(user)
+async def buffer(user: User, ahead: TaxOutlook | None) -> BufferState:
+    return await buffer_state_with(user, ahead)
 
 
 # The TDS rates are read by the tax (below), the names by the insights.
@@ -142,9 +142,9 @@ async def read_all(user: User, as_of: date) -> tuple[LoadedLedger, Surroundings]
     """Every input of the outlook, as the computation takes them (only this module reads
     them, so each read sits beside its part of the fingerprint)."""
     loaded = await ledger(user, as_of)
-    state = await buffer(user)
-    declared, dismissed = await users_word(user)
     found = await tax_ahead(user)
+    state = await buffer(user, found)
+    declared, dismissed = await users_word(user)
     return loaded, Surroundings(
         merchants=loaded.merchants,
         source_names=await income_source_names(user),

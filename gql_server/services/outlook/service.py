@@ -87,7 +87,9 @@ class OutlookService:
         self._in_flight: dict[tuple[int, str], asyncio.Future[StoredOutlook]] = {}
         # Run after each outlook is stored (the alerts' evaluation): a failure is logged, the
         # outlook stays stored (the next one evaluates again).
-        self.after_store: list[Callable[[User, StoredOutlook], Awaitable[object]]] = []
+        self.after_store: list[
+            Callable[[User, StoredOutlook, Surroundings], Awaitable[object]]
+        ] = []
 
     async def run(
         self,
@@ -193,19 +195,20 @@ class OutlookService:
         return await asyncio.shield(task)
 
     async def _compute_and_store(self, user: User, as_of: date, fingerprint: str) -> StoredOutlook:
-        read: list[LoadedLedger] = []
+        read: list[tuple[LoadedLedger, Surroundings]] = []
 
         async def arguments() -> tuple[Any, ...]:
             loaded, surroundings = await inputs.read_all(user, as_of)
-            read.append(loaded)
+            read.append((loaded, surroundings))
             return (loaded.ledger, user.id, surroundings)
 
         outlook = await self.run(user.id, _compute, arguments)
         self.outlooks_computed += 1
-        stored = await self._store(user.id, as_of, fingerprint, outlook, read[0])
+        loaded, surroundings = read[0]
+        stored = await self._store(user.id, as_of, fingerprint, outlook, loaded)
         for hook in self.after_store:
             try:
-                await hook(user, stored)
+                await hook(user, stored, surroundings)
             except Exception:
                 logger.exception("after storing the outlook of user %s", user.id)
         return stored
