@@ -192,9 +192,10 @@ class AlertQueries:
         permission_classes=[IsAuthenticated],
         description="The caller's alerts, the latest first (first: at most 100).",
     )
-    async def alerts(self, info: Info, first: int = 20) -> list[Alert]:
+    async def alerts(self, info: Info, first: int | None = 20) -> list[Alert]:
         user = await info.context.require_user()
-        return [to_gql_alert(row) for row in await alerts.list_alerts(user, first)]
+        rows = await alerts.list_alerts(user, 20 if first is None else first)
+        return [to_gql_alert(row) for row in rows]
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def alert_settings(self, info: Info) -> AlertSettings:

@@ -79,25 +79,33 @@ class Context:
             self._user = asyncio.ensure_future(accounts.authenticate(self.settings, token))
         user = await asyncio.shield(self._user)
         # A websocket keeps one context for all its operations: each one asks again whether
-        # the tokens were revoked since the socket authenticated (logout, a new password).
-        if isinstance(self.request, WebSocket) and not await self._version_holds(user):
-            raise Unauthenticated("token was revoked; sign in again")
+        # the token expired or was revoked since the socket authenticated (logout, a new
+        # password); the client reconnects with a fresh token.
+        if isinstance(self.request, WebSocket) and not await self._token_holds(user):
+            raise Unauthenticated("token expired or was revoked; sign in again")
         note_user(user.id)  # for the operation's log lines
         return user
 
-    @staticmethod
-    async def _version_holds(user: User) -> bool:
+    async def _token_holds(self, user: User) -> bool:
+        """Not expired (no query: the signature and `exp`), then not revoked."""
+        token = self._bearer_token()
+        try:
+            if token is None:
+                return False
+            tokens.decode_token(self.settings, token, "access")
+        except ApiError:
+            return False
         rows = await User.filter(id=user.id).values_list("token_version", "is_active")
         return bool(rows) and rows[0][0] == user.token_version and bool(rows[0][1])
 
     async def still_signed_in(self) -> bool:
         """For an operation that outlives its request (a subscription): whether the caller's
-        tokens still stand (the account active, its token version unchanged: logout and a
-        password change revoke). Expiry is not asked again: a socket authenticates once."""
+        token still stands (not expired; the account active, its token version unchanged:
+        logout and a password change revoke)."""
         if self._user is None:
             await self.require_user()
         assert self._user is not None
-        return await self._version_holds(await asyncio.shield(self._user))
+        return await self._token_holds(await asyncio.shield(self._user))
 
     def known_user(self) -> User | None:
         """The caller if this request already checked their token successfully, else None

@@ -13,6 +13,7 @@ Costs per field (on the root types and on `me`, the only places these fields exi
 - REFIT: `refreshForecasts` (a fit even when nothing changed);
 - IMPORT: `importStatement` (a file parsed and matched against the ledger, and every new row
   written: seconds for a few years of statements; uploads also count per user per hour);
+- TAX: `taxOutlook` (a scan of up to two years of the ledger, and the rules);
 - OUTLOOK: any field that reads the stored outlook, which is a fit when the ledger changed
   since it was stored; a query shares one read among all its fields, a mutation reads afresh
   for each (a field may follow a write).
@@ -43,6 +44,7 @@ WHAT_IF = 10
 REFIT = 10
 IMPORT = 20
 OUTLOOK = 5
+TAX = 3
 _OWNERS = frozenset({"Query", "Mutation", "User"})
 _WHAT_IFS = frozenset({"forecast", "balanceForecast"})
 _OUTLOOK_READERS = frozenset(
@@ -77,6 +79,8 @@ def _field_tally(parent: str, node: FieldNode) -> Tally:
         fits = REFIT
     elif name == "importStatement":
         fits = IMPORT
+    elif name == "taxOutlook":
+        fits = TAX
     return Tally(fits, 1 if name in _OUTLOOK_READERS else 0)
 
 

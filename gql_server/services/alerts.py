@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -37,7 +38,7 @@ from gql_server.core.alerts.conditions import (
 )
 from gql_server.core.known_money.items import counterparty
 from gql_server.core.outlook import Surroundings
-from gql_server.errors import BadUserInput
+from gql_server.errors import BadUserInput, RateLimited
 from gql_server.models import (
     Alert,
     AlertPreferences,
@@ -59,6 +60,9 @@ BILL_WINDOW_DAYS = 30
 # An expected payment older than this is taken for stopped, not late: its alert clears.
 OVERDUE_WINDOW_DAYS = 60
 MAX_LISTED = 100
+# Each subscription polls the database every second: a user's subscriptions are bounded (per
+# process: it is this process's polling that they cost).
+MAX_SUBSCRIPTIONS_PER_USER = 5
 
 
 def _settings(row: AlertPreferences | None) -> AlertSettings:
@@ -110,6 +114,14 @@ async def list_alerts(user: User, first: int, *, open_only: bool = False) -> lis
     return await query.order_by("-id").limit(max(1, min(first, MAX_LISTED)))
 
 
+def _key(name: str) -> str:
+    """A counterparty as a key that fits the column (casefolding can lengthen a name)."""
+    folded = counterparty(name)
+    if len(folded) <= 80:
+        return folded
+    return "h:" + hashlib.sha256(folded.encode()).hexdigest()[:32]
+
+
 def _day_share(view: HorizonView, start: date, day: date) -> float:
     """The share of paths at or above zero on `day`, from its balance quantiles."""
     index = min(max((day - start).days, 0), len(view.balance_quantiles) - 1)
@@ -147,7 +159,7 @@ async def situation(user: User, stored: StoredOutlook, around: Surroundings) -> 
         if item.direction == Direction.EXPENSE and today <= item.next_date <= last_day:
             bills.append(
                 Bill(
-                    key=counterparty(item.merchant),
+                    key=_key(item.merchant),
                     name=item.merchant or item.category,
                     due=item.next_date,
                     amount=item.amount,
@@ -158,7 +170,7 @@ async def situation(user: User, stored: StoredOutlook, around: Surroundings) -> 
         if expected is not None and today - timedelta(days=OVERDUE_WINDOW_DAYS) <= expected < today:
             overdue.append(
                 ExpectedIncome(
-                    key=counterparty(item.merchant),
+                    key=_key(item.merchant),
                     name=item.merchant,
                     expected_on=expected,
                     amount=item.amount,
@@ -217,9 +229,14 @@ async def evaluate_user(
     cleared). Deliveries for their webhooks are written with them."""
     found = await situation(user, stored, around)
     settings = await settings_for(user)
-    now = datetime.now(UTC)
     async with in_transaction() as connection:
         await locks.user_row(user.id, connection)
+        # Two computations for one user may end out of order: only the outlook still stored
+        # speaks (an older one would fire or clear on figures already replaced).
+        current = await StoredOutlook.filter(user_id=user.id).using_db(connection).first()
+        if current is None or current.fingerprint != stored.fingerprint:
+            return [], []
+        now = datetime.now(UTC)  # under the lock: clearings are stamped in commit order
         open_rows = await Alert.filter(user_id=user.id, cleared_at=None).using_db(connection)
         open_alerts = {
             row.key: OpenAlert(row.key, AlertKind(row.kind), row.metrics) for row in open_rows
@@ -297,15 +314,20 @@ class AlertEvent:
 
 async def alert_events(
     user_id: int, *, poll_s: float = 1.0, still_allowed: Callable[[], Awaitable[bool]]
-) -> AsyncIterator[AlertEvent]:
+) -> AsyncGenerator[AlertEvent, None]:
     """Alerts that fire or clear from now on, as they do (this process's at once, another
     process's within `poll_s`). Ends when `still_allowed()` says no (tokens revoked)."""
-    newest = await Alert.filter(user_id=user_id).order_by("-id").limit(1).values_list("id")
-    seen = int(newest[0][0]) if newest else 0
-    since = datetime.now(UTC)
+    if len(_listeners.get(user_id, ())) >= MAX_SUBSCRIPTIONS_PER_USER:
+        raise RateLimited(
+            f"at most {MAX_SUBSCRIPTIONS_PER_USER} alert subscriptions at once per user",
+            retryable=True,
+        )
     event = asyncio.Event()
-    _listeners.setdefault(user_id, set()).add(event)
+    _listeners.setdefault(user_id, set()).add(event)  # before any await: the cap holds
     try:
+        newest = await Alert.filter(user_id=user_id).order_by("-id").limit(1).values_list("id")
+        seen = int(newest[0][0]) if newest else 0
+        since = datetime.now(UTC)
         while await still_allowed():
             rows = (
                 await Alert.filter(user_id=user_id)

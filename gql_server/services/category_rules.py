@@ -4,6 +4,7 @@ past rows on request (a dry run previews, a second run changes nothing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -251,5 +252,12 @@ async def _apply_batch(
         await (
             Transaction.filter(id__in=ids)
             .using_db(connection)
-            .update(merchant=merchant, category=category, income_source_id=source_id)
+            # A bulk update does not touch auto_now: without updated_at the outlook's
+            # fingerprint missed the change and served the old tax, insights and dues as fresh.
+            .update(
+                merchant=merchant,
+                category=category,
+                income_source_id=source_id,
+                updated_at=datetime.now(UTC),
+            )
         )

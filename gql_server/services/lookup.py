@@ -11,6 +11,7 @@ from typing import TypeVar
 from tortoise.models import Model
 
 from gql_server.models import (
+    Alert,
     BufferEntry,
     CategoryRule,
     GenerationJob,
@@ -20,6 +21,7 @@ from gql_server.models import (
     Role,
     Transaction,
     User,
+    Webhook,
 )
 from gql_server.services.validation import BIGINT_ID_MAX, INT_ID_MAX
 
@@ -34,6 +36,8 @@ _ID_MAX: dict[type[Model], int] = {
     Insight: BIGINT_ID_MAX,
     GenerationJob: INT_ID_MAX,
     CategoryRule: BIGINT_ID_MAX,
+    Alert: BIGINT_ID_MAX,
+    Webhook: INT_ID_MAX,
 }
 
 

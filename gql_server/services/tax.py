@@ -21,7 +21,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gql_server import db
+from tortoise.transactions import in_transaction
+
+from gql_server import db, locks
 from gql_server.core.tax import expected
 from gql_server.core.tax.errors import TaxError, TaxErrorCode
 from gql_server.core.tax.income import TaxProfile as CoreProfile
@@ -40,11 +42,12 @@ TAX_CATEGORY = "Taxes"
 # A tax payment in a bank narration: challan 280 (ITNS 280) is income tax; GST and TDS
 # deposited for others are not the user's income tax.
 _INCOME_TAX = re.compile(
-    r"advance\s*tax|self[\s-]*assessment|itns\s*280|challan\s*(no\.?\s*)?280|cbdt|oltas|"
-    r"income[\s-]*tax",
+    r"advance\s*tax|itns\s*280|challan\s*(no\.?\s*)?280|cbdt|oltas|income[\s-]*tax",
     re.IGNORECASE,
 )
-_NOT_INCOME_TAX = re.compile(r"\bgst\b|\btds\b", re.IGNORECASE)
+# Self-assessment tax is the year before's (paid after it ended): not this year's advance tax.
+_NOT_INCOME_TAX = re.compile(r"\bgst\b|\btds\b|self[\s-]*assessment", re.IGNORECASE)
+MAX_PAYMENTS_PER_YEAR = 200
 MAX_PAYMENT = Decimal("100000000.00")  # Rs 10 crore: above it, a typo rather than a payment
 MAX_DEDUCTIONS = Decimal("100000000.00")
 MAX_CATEGORIES = 40
@@ -148,9 +151,28 @@ async def record_payment(
         raise TaxInputError(
             "INVALID_DATE", f"a payment for {label} cannot be dated before {year.start}"
         )
-    return await TaxPayment.create(
-        user_id=user.id, financial_year=label, kind=kind, amount=amount, paid_on=paid_on
-    )
+    if kind is not PaymentKind.SELF_ASSESSMENT and paid_on > year.end:
+        # Advance tax is paid within the year; TDS is withheld from its fees (a certificate
+        # issued later carries the date of the deduction).
+        raise TaxInputError(
+            "INVALID_DATE", f"{kind.value} for {label} is dated within it, by {year.end}"
+        )
+    async with in_transaction() as connection:
+        # Counted under the user's row lock: concurrent records stop at the cap.
+        await locks.user_row(user.id, connection)
+        held = TaxPayment.filter(user_id=user.id, financial_year=label).using_db(connection)
+        if await held.count() >= MAX_PAYMENTS_PER_YEAR:
+            raise TaxInputError(
+                "TOO_MANY_PAYMENTS", f"at most {MAX_PAYMENTS_PER_YEAR} payments a year"
+            )
+        return await TaxPayment.create(
+            user_id=user.id,
+            financial_year=label,
+            kind=kind,
+            amount=amount,
+            paid_on=paid_on,
+            using_db=connection,
+        )
 
 
 def _default_year(paid_on: date, kind: PaymentKind) -> str:
@@ -176,6 +198,7 @@ class LedgerTax:
     TDS grossed up from the sources' rates, and income-tax payments found in it."""
 
     receipts: dict[date, Decimal]
+    net_receipts: dict[date, Decimal]  # as they arrived, before grossing up by the TDS rates
     expenses: dict[date, Decimal]
     tds: Decimal  # in the year only
     paid: tuple[tuple[date, Decimal], ...]
@@ -196,6 +219,7 @@ def _sort_rows(
 ) -> LedgerTax:
     """Runs in a thread: a busy year is tens of thousands of rows."""
     receipts: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    net: dict[date, Decimal] = defaultdict(lambda: ZERO)
     expenses: dict[date, Decimal] = defaultdict(lambda: ZERO)
     tds, paid = ZERO, []
     counted, spent = frozenset(settings.receipt_categories), frozenset(settings.expense_categories)
@@ -206,6 +230,7 @@ def _sort_rows(
         if incoming:
             if category not in counted:
                 continue
+            net[day] += amount
             rate = tds_rates.get(source)
             if rate:
                 gross = (amount / (1 - rate / 100)).quantize(Decimal("0.01"))
@@ -219,7 +244,7 @@ def _sort_rows(
             text = f"{merchant} {description}"
             if _INCOME_TAX.search(text) and not _NOT_INCOME_TAX.search(text):
                 paid.append((day, amount))
-    return LedgerTax(dict(receipts), dict(expenses), tds, tuple(paid), history_start)
+    return LedgerTax(dict(receipts), dict(net), dict(expenses), tds, tuple(paid), history_start)
 
 
 async def _ledger_tax(user: User, settings: Settings, year: TaxRules, as_of: date) -> LedgerTax:
@@ -246,7 +271,8 @@ def _payments(
     """Recorded payments, and the ledger's tax payments not matched by a recorded advance
     payment of the same amount within a week (each recorded payment matches one row)."""
     payments = [CorePayment(p.paid_on, p.amount, p.kind) for p in recorded if p.paid_on <= as_of]
-    unmatched = [p for p in payments if p.kind is PaymentKind.ADVANCE_TAX]
+    # Any recorded payment may be the ledger row's twin (one paid and typed in by hand).
+    unmatched = [p for p in payments if p.kind is not PaymentKind.TDS]
     for day, amount in from_ledger:
         twin = next(
             (
@@ -302,9 +328,15 @@ async def outlook_for(user: User, financial_year: str | None = None) -> UserTax:
             gst_registered=profile.gst_registered,
         )
     # TDS the user recorded was withheld from fees whose rest arrived: it is part of the gross
-    # receipts (api.md: "gross receipts are the credited income plus the TDS recorded").
-    for payment in recorded:
-        if payment.kind is PaymentKind.TDS and year.start <= payment.paid_on <= today:
+    # receipts (api.md: "gross receipts are the credited income plus the TDS recorded"). Once
+    # any is recorded for the year (from Form 26AS, say), it replaces the estimate from the
+    # sources' rates, which would otherwise count the same tax twice.
+    recorded_tds = [p for p in recorded if p.kind is PaymentKind.TDS and p.paid_on <= today]
+    tds_estimate = found.tds
+    if recorded_tds:
+        in_year = {d: a for d, a in found.net_receipts.items() if year.start <= d <= today}
+        tds_estimate = ZERO
+        for payment in recorded_tds:
             in_year[payment.paid_on] = in_year.get(payment.paid_on, ZERO) + payment.amount
     outlook = tax_outlook(
         year,
@@ -312,7 +344,7 @@ async def outlook_for(user: User, financial_year: str | None = None) -> UserTax:
         receipts=[Receipt(d, a) for d, a in sorted(in_year.items()) if a > 0],
         expected_rest=ReceiptsRange(rest.expected, rest.low, rest.high),
         as_of=today,
-        tds_credited=found.tds,
+        tds_credited=tds_estimate,
         payments=_payments(recorded, found.paid, today),
     )
     return UserTax(outlook, settings.saved)

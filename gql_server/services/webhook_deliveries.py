@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from gql_server import db
 from gql_server.core.alerts.conditions import AlertKind, Condition, Severity
@@ -137,8 +138,12 @@ class DeliveryWorker:
                 await self._failed(delivery, hook, outcome.status, outcome.error or "failed")
         except asyncio.CancelledError:
             raise
-        except Exception:  # a bug or the database away: the claim expires, another try comes
+        except Exception:  # a bug, or the database away: counted, so it cannot loop forever
             logger.exception("webhook delivery %s failed unexpectedly", delivery_id)
+            with contextlib.suppress(Exception):
+                delivery = await WebhookDelivery.get(id=delivery_id)
+                hook = await Webhook.get(id=delivery.webhook_id)
+                await self._failed(delivery, hook, None, "internal error")
 
     async def _done(self, delivery: WebhookDelivery, hook: Webhook, status: int | None) -> None:
         now = datetime.now(UTC)
@@ -149,8 +154,8 @@ class DeliveryWorker:
         delivery.delivered_at = now
         delivery.claimed_by = None
         await delivery.save()
-        if hook.failing_since is not None:
-            await Webhook.filter(id=hook.id).update(failing_since=None)
+        # Unconditionally: a failure of another delivery may have set it since `hook` was read.
+        await Webhook.filter(id=hook.id).update(failing_since=None)
         self.delivered += 1
 
     async def _failed(
@@ -200,9 +205,11 @@ class DeliveryWorker:
                 kind=AlertKind.WEBHOOK_DISABLED,
                 severity=Severity.WARNING,
                 title="A webhook was turned off",
+                # The host only: this alert goes to the user's other webhooks, and a URL's
+                # path often holds the receiver's own token.
                 message=(
-                    f"Every delivery to {hook.url[:80]} failed for a day, so it was turned off. "
-                    "Delete it and add it again once it answers."
+                    f"Every delivery to {urlsplit(hook.url).hostname} failed for a day, so it "
+                    "was turned off. Delete it and add it again once it answers."
                 ),
                 metrics={"webhookId": hook.id},
             ),

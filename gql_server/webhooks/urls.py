@@ -11,9 +11,11 @@ and the caller connects to those very addresses.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final, Literal
 
 import httpx
@@ -258,14 +260,22 @@ def _ipv4_number(label: str, invalid: WebhookUrlError) -> int:
         raise invalid from None
 
 
+# At most this many webhook lookups at once per process; more wait their turn.
+_RESOLVERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
 async def resolve_public(host: str, port: int, *, allow_private: bool) -> list[str]:
     """The addresses `host` resolves to now, in the resolver's order of preference, for the
     caller to connect to directly. PRIVATE_ADDRESS if any of them is not public (one internal
     answer is enough to be steered there), UNRESOLVABLE if there are none."""
     loop = asyncio.get_running_loop()
     try:
-        # The loop's getaddrinfo runs in its executor: a slow resolver does not stall the loop.
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        # In threads of their own: a name server that never answers holds a thread past any
+        # timeout, and in the loop's default executor those threads are the ones the ledger
+        # parsing and the database driver's own lookups need.
+        infos = await loop.run_in_executor(
+            _RESOLVERS, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        )
     except (OSError, UnicodeError):
         raise WebhookUrlError("UNRESOLVABLE", "the host name does not resolve") from None
     addresses: list[str] = []

@@ -22,6 +22,7 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from gql_server.app import create_app
+from gql_server.errors import RateLimited
 from gql_server.models import (
     Alert,
     DeliveryStatus,
@@ -33,7 +34,9 @@ from gql_server.models import (
     Webhook,
     WebhookDelivery,
 )
+from gql_server.services import alerts
 from gql_server.services.balances import recompute_balances
+from gql_server.services.outlook import inputs
 from gql_server.services.outlook.refits import RefitQueue
 from gql_server.settings import Settings
 from gql_server.webhooks import signing
@@ -487,6 +490,11 @@ async def test_an_endpoint_failing_for_a_day_is_disabled_and_its_user_told(
                 await asyncio.sleep(0.2)
             hook = await Webhook.get(url=receiver.url)
             assert hook.disabled_at is not None
+            # The alert goes to the user's other webhooks: it names the host, never the path
+            # (which often holds the receiver's own token).
+            told = await Alert.get(user_id=user.id, kind="WEBHOOK_DISABLED")
+            assert "127.0.0.1" in told.message
+            assert "/hook" not in told.message
             assert not await WebhookDelivery.filter(
                 webhook_id=hook.id, status=DeliveryStatus.PENDING
             ).exists()
@@ -494,3 +502,56 @@ async def test_an_endpoint_failing_for_a_day_is_disabled_and_its_user_told(
             assert [w["disabledAt"] is not None for w in listed] == [True, False]
             assert other["data"]["createWebhook"]["webhook"]["disabledAt"] is None
     await receiver.stop()
+
+
+@BOTH_BACKENDS
+async def test_alerts_are_nodes_of_their_owner_only(api: Api) -> None:
+    """node(id) on an alert or webhook id answered INTERNAL_SERVER_ERROR (no id bound)."""
+    await _short_of_money(api)
+    await api.post(FORECAST)
+    await api.post(CREATE, {"i": {"url": "https://hooks.example.com/x"}})
+    alert_id = (await api.post(ALERTS))["data"]["alerts"][0]["id"]
+    hook_id = (await api.post("{ webhooks { id } }"))["data"]["webhooks"][0]["id"]
+    query = """query($a: ID!, $w: ID!) { a: node(id: $a) { ... on Alert { kind } }
+      w: node(id: $w) { ... on Webhook { url } } }"""
+    mine = await api.post(query, {"a": alert_id, "w": hook_id})
+    assert "errors" not in mine, mine
+    assert mine["data"]["a"]["kind"]
+    assert mine["data"]["w"]["url"]
+    other = Api(api.client)
+    await other.register(email="ravi@example.in")
+    theirs = await other.post(query, {"a": alert_id, "w": hook_id})
+    assert theirs == {"data": {"a": None, "w": None}}
+
+
+async def test_alert_subscriptions_per_user_are_bounded(api: Api) -> None:
+    user = await _short_of_money(api)
+
+    async def allowed() -> bool:
+        return True
+
+    open_ones = [alerts.alert_events(user.id, poll_s=60, still_allowed=allowed) for _ in range(5)]
+    started = [asyncio.ensure_future(anext(stream)) for stream in open_ones]
+    await asyncio.sleep(0.3)
+    sixth = alerts.alert_events(user.id, poll_s=60, still_allowed=allowed)
+    with pytest.raises(RateLimited):
+        await anext(sixth)
+    for task in started:
+        task.cancel()
+    await asyncio.gather(*started, return_exceptions=True)
+    for stream in open_ones:
+        await stream.aclose()
+
+
+async def test_new_alert_settings_make_the_outlook_stale(api: Api) -> None:
+    """Settings are read by the evaluation after each outlook: without them in the
+    fingerprint, a kind turned off stayed open until the next write."""
+    user = await _short_of_money(api)
+    before = await inputs.fingerprint(user, date(2026, 11, 27))
+    await api.post(
+        """mutation { updateAlertSettings(input: {enabledKinds: [SHORTFALL_RISK]}) {
+          enabledKinds } }"""
+    )
+    assert await inputs.fingerprint(user, date(2026, 11, 27)) != before
+    await api.post(FORECAST)
+    assert await _kinds_open(user) == {"SHORTFALL_RISK"}

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from gql_server.models import Direction, IncomeSource, TaxPayment, TaxProfile, Transaction, User
 from gql_server.services.balances import recompute_balances
+from gql_server.services.outlook import inputs
 from tests.conftest import BOTH_BACKENDS, Api, error_code
 
 PROFILE = """{ regime scheme deductions businessExpenseCategories receiptCategories
@@ -141,6 +142,11 @@ async def test_bad_profile_input_is_coded_and_saves_nothing(
             "UNSUPPORTED_FINANCIAL_YEAR",
         ),
         ({"amount": "5000", "paidOn": "2025-01-15", "financialYear": "2025-26"}, "INVALID_DATE"),
+        # TDS of a year is dated within it: one dated after broke that year's outlook for good.
+        (
+            {"amount": "5000", "paidOn": "2026-04-10", "kind": "TDS", "financialYear": "2025-26"},
+            "INVALID_DATE",
+        ),
     ],
 )
 async def test_bad_tax_payments_are_coded_and_write_nothing(
@@ -242,6 +248,14 @@ async def test_tds_grosses_up_receipts_and_ledger_tax_payments_count(api: Api) -
                 None,
             ),
             (datetime(2026, 7, 1, 6, tzinfo=UTC), "5000.00", "Taxes", "GST payment", None),
+            # Last year's self-assessment tax, paid this July: not this year's advance tax.
+            (
+                datetime(2026, 7, 25, 6, tzinfo=UTC),
+                "50000.00",
+                "Taxes",
+                "CBDT SELF ASSESSMENT TAX AY 2026-27",
+                None,
+            ),
         ],
     )
     found = (await api.post(OUTLOOK))["data"]["taxOutlook"]
@@ -250,12 +264,13 @@ async def test_tds_grosses_up_receipts_and_ledger_tax_payments_count(api: Api) -
     assert found["tdsCredited"] == "10000.00"
     assert found["advanceTaxPaid"] == "15000.00"  # the GST payment is not income tax
 
-    # TDS recorded by hand: withheld from a fee whose rest arrived, so part of the receipts.
-    paid = await api.post(PAY, {"i": {"amount": "2000", "paidOn": "2026-06-05", "kind": "TDS"}})
+    # TDS recorded (from Form 26AS, say) is part of the receipts and replaces the estimate
+    # from the source's rate: the same tax is not counted twice.
+    paid = await api.post(PAY, {"i": {"amount": "10000", "paidOn": "2026-05-05", "kind": "TDS"}})
     assert paid["data"]["recordTaxPayment"]["financialYear"] == "2026-27", paid
     found = (await api.post(OUTLOOK))["data"]["taxOutlook"]
-    assert found["receiptsToDate"] == "152000.00"
-    assert found["tdsCredited"] == "12000.00"
+    assert found["receiptsToDate"] == "150000.00"
+    assert found["tdsCredited"] == "10000.00"
 
     body = await api.post(
         'mutation($id: ID!) { updateIncomeSource(id: $id, input: {tdsPercent: "120"}) { id } }',
@@ -334,3 +349,22 @@ async def test_unsupported_year_is_coded(api: Api) -> None:
     body = await api.post(OUTLOOK, {"y": "2019-20"})
     assert error_code(body) == "BAD_USER_INPUT"
     assert reason(body) == "UNSUPPORTED_FINANCIAL_YEAR"
+
+
+async def test_a_category_rule_applied_to_old_rows_makes_the_outlook_stale(api: Api) -> None:
+    """The tax reads categories: a rule that moves income into a receipt category must change
+    the outlook's fingerprint (a bulk update left updated_at, and so the fingerprint, alone)."""
+    await api.register()
+    user = await _me(api)
+    await _rows(
+        user.id, [(datetime(2026, 6, 5, 6, tzinfo=UTC), "90000.00", "Other income", "Acme", None)]
+    )
+    before = await inputs.fingerprint(user, date(2026, 11, 27))
+    body = await api.post(
+        """mutation { createCategoryRule(input: {narrationContains: "acme",
+          setCategory: "Freelance income"}) { id } }"""
+    )
+    assert "errors" not in body, body
+    applied = await api.post("mutation { applyCategoryRules { changed } }")
+    assert "errors" not in applied, applied
+    assert await inputs.fingerprint(user, date(2026, 11, 27)) != before

@@ -117,6 +117,17 @@ async def users_word(user: User) -> tuple[tuple[Declared, ...], frozenset[tuple[
     return await recurring_items.the_users_word(user)
 
 
+# Not read by the computation but by the alerts evaluated after it stores (services/alerts):
+# new settings make the outlook stale, so a refit evaluates them (a kind turned off clears).
+_declare(
+    Input(
+        "alert_settings",
+        "alert_settings",
+        "COALESCE(MAX(updated_at || ''), '')",
+    )
+)
+
+
 @reads(
     "tax_profile",
     "tax_profile",
