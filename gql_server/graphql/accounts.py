@@ -130,3 +130,16 @@ class AccountMutations:
     async def logout(self, info: Info) -> bool:
         await accounts.logout(await info.context.require_user())
         return True
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Checks the current password, signs out every session and returns fresh "
+        "tokens. Wrong guesses are rate-limited like sign-ins.",
+    )
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> AuthPayload:
+        ctx = info.context
+        user = await ctx.require_user()
+        session = await accounts.change_password(ctx.settings, user, current_password, new_password)
+        return to_auth_payload(session)

@@ -156,8 +156,43 @@ async def refresh(settings: Settings, refresh_token: str) -> Session:
 
 
 async def logout(user: User) -> None:
-    await _bump_token_version(user.id)
-    await RefreshToken.filter(user_id=user.id).delete()
+    await _revoke_everything(user.id)
+
+
+async def _revoke_everything(user_id: int) -> None:
+    """Every access token (through the version) and refresh token of the user stops working."""
+    await _bump_token_version(user_id)
+    await RefreshToken.filter(user_id=user_id).delete()
+
+
+async def change_password(
+    settings: Settings, user: User, current_password: str, new_password: str
+) -> Session:
+    """A new password, after the current one: every other session ends (access tokens by the
+    version, refresh tokens deleted) and the caller gets fresh tokens. Wrong guesses at the
+    current password count like failed sign-ins at the account, so a stolen access token
+    cannot be used to find the password; nothing changes on any refusal."""
+    key = f"password-change:{user.id}"
+    await rate_limits.hit(key, settings.login_attempts_per_account_address, settings.login_window)
+    if not await passwords.verify_password(user.password_hash, current_password):
+        raise BadUserInput(
+            "the current password is not right", field="currentPassword", reason="WRONG_PASSWORD"
+        )
+    await rate_limits.release(key, settings.login_window)
+    if new_password == current_password:
+        raise BadUserInput(
+            "the new password must differ from the current one",
+            field="newPassword",
+            reason="SAME_PASSWORD",
+        )
+    problem = passwords.password_problem(new_password, user_inputs=(user.email, user.full_name))
+    if problem:
+        raise BadUserInput(problem, field="newPassword", reason="WEAK_PASSWORD")
+    password_hash = await passwords.hash_password(new_password)
+    await User.filter(id=user.id).update(password_hash=password_hash)
+    await _revoke_everything(user.id)
+    fresh = await User.get(id=user.id)
+    return await _start_session(settings, fresh)
 
 
 async def authenticate(settings: Settings, access_token: str) -> User:
@@ -189,7 +224,9 @@ async def create_admin(email: str, password: str, full_name: str = "Administrato
     user.password_hash = password_hash
     user.is_active = True
     await user.save(update_fields=["role", "password_hash", "is_active"])
-    return user
+    # Sessions opened under the old password and role end: the account's new holder signs in.
+    await _revoke_everything(user.id)
+    return await User.get(id=user.id)
 
 
 async def _bump_token_version(user_id: int) -> None:
