@@ -111,6 +111,11 @@ class RefreshToken(Model):
     issued_at = fields.DatetimeField()
     expires_at = fields.DatetimeField(db_index=True)
     used_at = fields.DatetimeField(null=True)
+    # The session it belongs to: a sign-in starts one, each refresh continues it with a new
+    # token (the family); its start and the client that last used it, for `sessions`.
+    session_id = fields.UUIDField(null=True, db_index=True)
+    session_started_at = fields.DatetimeField(null=True)
+    user_agent = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "refresh_token"

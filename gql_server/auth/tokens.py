@@ -25,6 +25,9 @@ class TokenClaims:
     jti: uuid.UUID
     issued_at: datetime
     expires_at: datetime
+    # The session (refresh-token family) the token belongs to; None in tokens issued before
+    # sessions were kept.
+    session: uuid.UUID | None = None
 
 
 def issue_token(
@@ -32,6 +35,7 @@ def issue_token(
     user_id: int,
     version: int,
     token_type: TokenType,
+    session: uuid.UUID | None = None,
 ) -> TokenClaims:
     now = datetime.now(UTC).replace(microsecond=0)
     ttl = settings.access_token_ttl if token_type == "access" else settings.refresh_token_ttl  # noqa: S105 - a token kind, not a secret
@@ -42,6 +46,7 @@ def issue_token(
         jti=uuid.uuid4(),
         issued_at=now,
         expires_at=now + ttl,
+        session=session,
     )
 
 
@@ -54,6 +59,8 @@ def encode_token(settings: Settings, claims: TokenClaims) -> str:
         "iat": claims.issued_at,
         "exp": claims.expires_at,
     }
+    if claims.session is not None:
+        payload["sid"] = str(claims.session)
     return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM)
 
 
@@ -80,6 +87,7 @@ def decode_token(settings: Settings, token: str, expected_type: TokenType) -> To
             jti=uuid.UUID(str(payload["jti"])),
             issued_at=datetime.fromtimestamp(int(payload["iat"]), UTC),
             expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
+            session=uuid.UUID(str(payload["sid"])) if "sid" in payload else None,
         )
     except (TypeError, ValueError):
         raise Unauthenticated("token is invalid") from None

@@ -93,10 +93,38 @@ class RegisterInput:
 
 
 @strawberry.type
+class Session:
+    id: strawberry.ID
+    created_at: datetime = strawberry.field(description="When its sign-in happened.")
+    last_used_at: datetime = strawberry.field(description="Its last sign-in or refresh.")
+    user_agent: str | None = strawberry.field(description="The client that last used it.")
+    current: bool = strawberry.field(description="The session of this request's token.")
+
+
+@strawberry.type
 class AccountQueries:
     @strawberry.field(permission_classes=[IsAuthenticated], description="The signed-in user.")
     async def me(self, info: Info) -> UserType:
         return to_gql_user(await info.context.require_user())
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The caller's sessions that can still refresh, the most recently used "
+        "first: one per sign-in, continued by each refresh.",
+    )
+    async def sessions(self, info: Info) -> list[Session]:
+        user = await info.context.require_user()
+        mine = info.context.session_id()
+        return [
+            Session(
+                id=strawberry.ID(str(found.id)),
+                created_at=found.created_at,
+                last_used_at=found.last_used_at,
+                user_agent=found.user_agent,
+                current=found.id == mine,
+            )
+            for found in await accounts.sessions(user)
+        ]
 
 
 @strawberry.type
@@ -111,17 +139,21 @@ class AccountMutations:
             occupation=input.occupation,
         )
         ctx = info.context
-        return to_auth_payload(await accounts.register(ctx.settings, form, ctx.client_address))
+        session = await accounts.register(ctx.settings, form, ctx.client_address, ctx.user_agent)
+        return to_auth_payload(session)
 
     @strawberry.mutation(description="Rate-limited per account and per client address.")
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         ctx = info.context
-        session = await accounts.login(ctx.settings, email, password, ctx.client_address)
+        session = await accounts.login(
+            ctx.settings, email, password, ctx.client_address, ctx.user_agent
+        )
         return to_auth_payload(session)
 
     @strawberry.mutation
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
-        return to_auth_payload(await accounts.refresh(info.context.settings, refresh_token))
+        ctx = info.context
+        return to_auth_payload(await accounts.refresh(ctx.settings, refresh_token, ctx.user_agent))
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -129,6 +161,15 @@ class AccountMutations:
     )
     async def logout(self, info: Info) -> bool:
         await accounts.logout(await info.context.require_user())
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Ends one of the caller's sessions: it can no longer refresh, and its "
+        "access token lapses within its lifetime (ACCESS_TOKEN_TTL).",
+    )
+    async def revoke_session(self, info: Info, id: strawberry.ID) -> bool:
+        await accounts.revoke_session(await info.context.require_user(), str(id))
         return True
 
     @strawberry.mutation(

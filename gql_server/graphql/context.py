@@ -4,6 +4,7 @@ that several fields of one query share."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -58,6 +59,21 @@ class Context:
         except ApiError:
             return False
         return True
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.request.headers.get("user-agent") or None
+
+    def session_id(self) -> uuid.UUID | None:
+        """The session the caller's access token belongs to (None: a token from before
+        sessions were kept, or none)."""
+        token = self._bearer_token()
+        if token is None:
+            return None
+        try:
+            return tokens.decode_token(self.settings, token, "access").session
+        except ApiError:
+            return None
 
     def _bearer_token(self) -> str | None:
         header = self.request.headers.get("authorization", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from tortoise.expressions import F
 
 from gql_server.auth import passwords, rate_limits, tokens
 from gql_server.auth.emails import email_skeleton, normalize_email
-from gql_server.errors import BadUserInput, Conflict, Unauthenticated
+from gql_server.errors import BadUserInput, Conflict, NotFound, Unauthenticated
 from gql_server.models import RefreshToken, Role, SignInAddress, User
 from gql_server.settings import Settings
 
@@ -20,6 +21,9 @@ TAKEN = "an account with this email already exists"
 LOOKALIKE = "an account with an email that looks the same already exists"
 # An address the owner signed in from within this long is theirs for the account-wide limit.
 KNOWN_ADDRESS_FOR = timedelta(days=30)
+# A refresh token spent this recently is honoured once more: two tabs refreshing together.
+GRACE_SECONDS = 10
+MAX_SESSIONS_LISTED = 100
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,9 @@ def _bounded_text(value: str | None, field: str, max_length: int, *, required: b
     return text
 
 
-async def register(settings: Settings, form: Registration, client_address: str) -> Session:
+async def register(
+    settings: Settings, form: Registration, client_address: str, user_agent: str | None = None
+) -> Session:
     email = normalize_email(form.email)
     full_name = _bounded_text(form.full_name, "fullName", 120, required=True)
     city = _bounded_text(form.city, "city", 60, required=False)
@@ -77,7 +83,7 @@ async def register(settings: Settings, form: Registration, client_address: str) 
         await _refuse_taken(email, skeleton)
         raise Conflict(TAKEN, field="email") from None
     await _remember_address(user, client_address)
-    return await _start_session(settings, user)
+    return await _start_session(settings, user, user_agent=user_agent)
 
 
 async def _refuse_taken(email: str, skeleton: str) -> None:
@@ -87,7 +93,13 @@ async def _refuse_taken(email: str, skeleton: str) -> None:
         raise Conflict(LOOKALIKE, field="email")
 
 
-async def login(settings: Settings, email: str, password: str, client_address: str) -> Session:
+async def login(
+    settings: Settings,
+    email: str,
+    password: str,
+    client_address: str,
+    user_agent: str | None = None,
+) -> Session:
     """Sign in, counted (before the password is checked, so parallel guesses all count) under
     three limits, each checked only if the one before let the attempt through: the address,
     the address at this account, and the account from addresses its owner has not used
@@ -113,7 +125,7 @@ async def login(settings: Settings, email: str, password: str, client_address: s
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash_password(password)
         await user.save(update_fields=["password_hash"])
-    return await _start_session(settings, user)
+    return await _start_session(settings, user, user_agent=user_agent)
 
 
 async def _known_address(user: User, address: str) -> bool:
@@ -136,23 +148,36 @@ async def _remember_address(user: User, address: str) -> None:
             await SignInAddress.create(user_id=user.id, address=address, last_signed_in_at=now)
 
 
-async def refresh(settings: Settings, refresh_token: str) -> Session:
+async def refresh(settings: Settings, refresh_token: str, user_agent: str | None = None) -> Session:
+    """A new pair for a refresh token, which is spent (rotation), in the same session. A token
+    spent within the last GRACE_SECONDS is honoured once more (two tabs refreshing at the same
+    moment must not sign the user out everywhere); one spent earlier than that leaked: every
+    session of the user ends."""
     claims = tokens.decode_token(settings, refresh_token, "refresh")
     now = datetime.now(UTC)
     # One conditional UPDATE: of two concurrent refreshes with the same token, one wins.
     used = await RefreshToken.filter(
         jti=claims.jti, used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
+    row = await RefreshToken.get_or_none(jti=claims.jti)
     if not used:
-        if await RefreshToken.filter(jti=claims.jti, used_at__isnull=False).exists():
+        if row is None or row.used_at is None or row.expires_at <= now:
+            raise Unauthenticated("refresh token is invalid or expired")
+        if now - row.used_at > timedelta(seconds=GRACE_SECONDS):
             # A used token presented again means it leaked: end every session of the user.
-            await _bump_token_version(claims.user_id)
+            await _revoke_everything(claims.user_id)
             raise Unauthenticated("refresh token was already used; every session was signed out")
-        raise Unauthenticated("refresh token is invalid or expired")
+    assert row is not None  # spent just now by this request, or within the grace
     user = await User.get_or_none(id=claims.user_id)
     if user is None or not user.is_active or user.token_version != claims.version:
         raise Unauthenticated("refresh token was revoked; sign in again")
-    return await _start_session(settings, user)
+    return await _start_session(
+        settings,
+        user,
+        session_id=row.session_id,
+        started_at=row.session_started_at,
+        user_agent=user_agent or row.user_agent,
+    )
 
 
 async def logout(user: User) -> None:
@@ -233,14 +258,27 @@ async def _bump_token_version(user_id: int) -> None:
     await User.filter(id=user_id).update(token_version=F("token_version") + 1)
 
 
-async def _start_session(settings: Settings, user: User) -> Session:
-    access = tokens.issue_token(settings, user.id, user.token_version, "access")
-    refresh_claims = tokens.issue_token(settings, user.id, user.token_version, "refresh")
+async def _start_session(
+    settings: Settings,
+    user: User,
+    *,
+    session_id: uuid.UUID | None = None,
+    started_at: datetime | None = None,
+    user_agent: str | None = None,
+) -> Session:
+    """A new access and refresh token: of a new session (a sign-in), or of `session_id` (a
+    refresh continues it)."""
+    session = session_id or uuid.uuid4()
+    access = tokens.issue_token(settings, user.id, user.token_version, "access", session)
+    refresh_claims = tokens.issue_token(settings, user.id, user.token_version, "refresh", session)
     await RefreshToken.create(
         jti=refresh_claims.jti,
         user_id=user.id,
         issued_at=refresh_claims.issued_at,
         expires_at=refresh_claims.expires_at,
+        session_id=session,
+        session_started_at=started_at or refresh_claims.issued_at,
+        user_agent=(user_agent or "")[:200] or None,
     )
     return Session(
         access_token=tokens.encode_token(settings, access),
@@ -248,3 +286,42 @@ async def _start_session(settings: Settings, user: User) -> Session:
         expires_at=access.expires_at,
         user=user,
     )
+
+
+@dataclass(frozen=True)
+class SignedInSession:
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime  # its last sign-in or refresh
+    user_agent: str | None
+
+
+async def sessions(user: User) -> list[SignedInSession]:
+    """The user's sessions that can still refresh, the most recently used first."""
+    now = datetime.now(UTC)
+    live = await RefreshToken.filter(
+        user_id=user.id, used_at__isnull=True, expires_at__gt=now, session_id__isnull=False
+    ).order_by("-issued_at")
+    found: dict[uuid.UUID, SignedInSession] = {}
+    for row in live:
+        if row.session_id is not None and row.session_id not in found:
+            found[row.session_id] = SignedInSession(
+                id=row.session_id,
+                created_at=row.session_started_at or row.issued_at,
+                last_used_at=row.issued_at,
+                user_agent=row.user_agent,
+            )
+    return list(found.values())[:MAX_SESSIONS_LISTED]
+
+
+async def revoke_session(user: User, session_id: str) -> None:
+    """Ends one of the user's sessions: its refresh tokens go, so it cannot refresh; its
+    access token lapses within ACCESS_TOKEN_TTL (access tokens are checked by the account's
+    token version, which would end every session). Someone else's is NOT_FOUND."""
+    try:
+        wanted = uuid.UUID(session_id)
+    except ValueError:
+        raise NotFound("session not found", field="id") from None
+    removed = await RefreshToken.filter(user_id=user.id, session_id=wanted).delete()
+    if not removed:
+        raise NotFound("session not found", field="id")

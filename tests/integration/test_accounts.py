@@ -8,7 +8,7 @@ import jwt
 import pytest
 from argon2 import PasswordHasher
 
-from gql_server.models import User
+from gql_server.models import RefreshToken, User
 from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code, row_id
 
 ME = "{ me { id email fullName city occupation role currency timezone } }"
@@ -135,6 +135,10 @@ async def test_refresh_token_rotates_and_reuse_signs_out_everywhere(api: Api) ->
     first = await api.register()
     rotated = (await api.post(REFRESH, {"t": first["refreshToken"]}))["data"]["refreshToken"]
     assert "errors" not in await api.post(ME, token=rotated["accessToken"])
+    # Past the two-tabs grace (tests/integration/test_sessions.py): a reuse is a leak.
+    await RefreshToken.filter(used_at__isnull=False).update(
+        used_at=datetime.now(UTC) - timedelta(minutes=1)
+    )
 
     reused = await api.post(REFRESH, {"t": first["refreshToken"]})
 
