@@ -182,5 +182,7 @@ class AccountMutations:
     ) -> AuthPayload:
         ctx = info.context
         user = await ctx.require_user()
-        session = await accounts.change_password(ctx.settings, user, current_password, new_password)
+        session = await accounts.change_password(
+            ctx.settings, user, current_password, new_password, ctx.user_agent
+        )
         return to_auth_payload(session)

@@ -191,7 +191,11 @@ async def _revoke_everything(user_id: int) -> None:
 
 
 async def change_password(
-    settings: Settings, user: User, current_password: str, new_password: str
+    settings: Settings,
+    user: User,
+    current_password: str,
+    new_password: str,
+    user_agent: str | None = None,
 ) -> Session:
     """A new password, after the current one: every other session ends (access tokens by the
     version, refresh tokens deleted) and the caller gets fresh tokens. Wrong guesses at the
@@ -217,7 +221,7 @@ async def change_password(
     await User.filter(id=user.id).update(password_hash=password_hash)
     await _revoke_everything(user.id)
     fresh = await User.get(id=user.id)
-    return await _start_session(settings, fresh)
+    return await _start_session(settings, fresh, user_agent=user_agent)
 
 
 async def authenticate(settings: Settings, access_token: str) -> User:

@@ -13,12 +13,11 @@ from decimal import Decimal
 import numpy as np
 
 from gql_server.core.features import compute_features
-from gql_server.core.insights.months import lay_out_months
+from gql_server.core.insights.months import day_label, lay_out_months
 from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity
 from gql_server.core.insights.rules import RULES, generate_insights
 from gql_server.core.insights.tax import (
     advance_tax_due,
-    day_label,
     gst_threshold,
     interest_sections,
     tax_interest,

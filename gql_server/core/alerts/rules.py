@@ -23,7 +23,8 @@ from decimal import Decimal
 from gql_server.core.alerts.records import AlertKind, Condition, Severity
 from gql_server.core.alerts.settings import AlertSettings
 from gql_server.core.alerts.situation import Bill, Situation
-from gql_server.core.alerts.wording import amount_metric, chance, day_label, days, money, possessive
+from gql_server.core.alerts.wording import amount_metric, chance, days, money, possessive
+from gql_server.core.insights.months import day_label
 
 SHORTFALL_HORIZONS = (7, 30)
 # Ten points is several times the sampling error of a probability from 1,000 paths (about 1.5

@@ -5,10 +5,8 @@ the as-of date's; chances as whole percent."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from gql_server.core.insights.months import MONTH_NAMES
 from gql_server.core.money_format import format_inr
 
 _PAISA = Decimal("0.01")
@@ -26,12 +24,6 @@ def amount_metric(amount: Decimal) -> str:
 
 def amount_metric_value(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(_PAISA, rounding=ROUND_HALF_EVEN)
-
-
-def day_label(day: date, as_of: date) -> str:
-    """'15 Dec', or '15 Mar 2027' when the year is not `as_of`'s."""
-    label = f"{day.day} {MONTH_NAMES[day.month - 1]}"
-    return label if day.year == as_of.year else f"{label} {day.year}"
 
 
 def chance(probability: float) -> str:

@@ -4,6 +4,7 @@ in each month, each ledger row placed in one, and the months' names for messages
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -23,6 +24,14 @@ MONTH_NAMES: tuple[str, ...] = (
     "Nov",
     "Dec",
 )
+
+
+def day_label(day: date, as_of: date) -> str:
+    """'15 Dec', or '15 Mar 2027' when the year is not `as_of`'s (insights and alerts)."""
+    label = f"{day.day} {MONTH_NAMES[day.month - 1]}"
+    return label if day.year == as_of.year else f"{label} {day.year}"
+
+
 # Earnings: money paid by an income source or booked as earnings. Refunds, interest, friends
 # paying back and loan disbursals ("Other income" without a source) arrive as income but say
 # nothing about how the work goes: a loan taken in a lean month would hide a falling income.

@@ -8,10 +8,10 @@ when it is not the as-of date's."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from gql_server.core.insights.months import MONTH_NAMES, Months
+from gql_server.core.insights.months import Months, day_label
 from gql_server.core.insights.records import Insight, InsightContext, Metric, Severity, make_insight
 from gql_server.core.insights.wording import money, rupees
 from gql_server.core.tax.errors import TaxError
@@ -35,12 +35,6 @@ INTEREST_FULL_EFFECT = Decimal("0.12")
 # The sections when the outlook's rules cannot be looked up (a rule set built by hand).
 FALLBACK_INTEREST_SECTIONS = "s.234B and s.234C"
 _SECTION = re.compile(r"\bs\.(\d+[A-Z]*)")
-
-
-def day_label(day: date, as_of: date) -> str:
-    """'15 Dec', or '15 Mar 2027' when the year is not `as_of`'s."""
-    label = f"{day.day} {MONTH_NAMES[day.month - 1]}"
-    return label if day.year == as_of.year else f"{label} {day.year}"
 
 
 def interest_sections(tax: TaxOutlook) -> str:
