@@ -659,3 +659,36 @@ class WebhookDelivery(Model):
     class Meta:
         table = "webhook_delivery"
         indexes = (("webhook_id", "id"), ("status", "next_attempt_ms"))
+
+
+class PasswordResetToken(Model):
+    """A password reset link mailed to a user: only its SHA-256 is kept (the link is the
+    secret), usable once before it expires."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="password_reset_tokens", on_delete=fields.CASCADE
+    )
+    user_id: int  # the column behind user
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "password_reset_token"
+
+
+class AccountErasure(Model):
+    """That an account was erased, when, and how much: nothing that identifies the person
+    (the record of erasure the DPDP Rules ask a data fiduciary to keep)."""
+
+    id = fields.BigIntField(primary_key=True)
+    erased_at = fields.DatetimeField()
+    # Who asked: SELF (deleteAccount) or ADMIN (the command line).
+    requested_by = fields.CharField(max_length=10)
+    # {table: rows erased}: what the erasure covered, without any of it.
+    rows: fields.JSONField[dict[str, int]] = fields.JSONField()
+
+    class Meta:
+        table = "account_erasure"
