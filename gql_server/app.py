@@ -24,6 +24,7 @@ from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
 from gql_server.health import healthz, livez, readyz
 from gql_server.log_format import configure_logging, logging_is_configured
+from gql_server.mail import Mailer
 from gql_server.metrics import metrics, process_exited
 from gql_server.request_ids import RequestIdMiddleware
 from gql_server.resources import Resources
@@ -64,7 +65,10 @@ def build_resources(
     )
     outlook.after_store.append(alert_evaluator(deliveries))
     return Resources(
-        outlook=outlook, job_runner=JobRunner(settings, outlook), deliveries=deliveries
+        outlook=outlook,
+        job_runner=JobRunner(settings, outlook),
+        deliveries=deliveries,
+        mailer=Mailer(settings),
     )
 
 
@@ -124,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 deliveries.cancel()
                 roll.cancel()
                 await resources.deliveries.stop()
+                await resources.mailer.drain()
                 await outbound.close_client()
                 await resources.outlook.stop()
                 await resources.job_runner.shutdown()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gql_server.mail import Mailer
 from gql_server.services.generation import JobRunner
 from gql_server.services.outlook import OutlookService
 from gql_server.services.webhook_deliveries import DeliveryWorker
@@ -15,3 +16,4 @@ class Resources:
     outlook: OutlookService
     job_runner: JobRunner
     deliveries: DeliveryWorker
+    mailer: Mailer

@@ -13,6 +13,8 @@ from pathlib import Path
 from starlette.config import Config
 from starlette.datastructures import CommaSeparatedStrings
 
+from gql_server.mail import parse_smtp_url
+
 ENVIRONMENTS = ("development", "test", "production")
 
 # Secrets that have been published (this one shipped as the development default in early
@@ -85,6 +87,17 @@ class Settings:
     login_attempts_per_account: int = 50
     login_window: timedelta = timedelta(minutes=15)
     registrations_per_address: int = 20
+    # Password reset by mail: the SMTP server (smtp://host:587 or smtps://user:pass@host:465;
+    # unset, development and test log mails instead), the sender, the link mailed (a template
+    # with {token}; unset, the mail carries the token as a code to paste), how long a link
+    # works, and requests per LOGIN_WINDOW for one email (counted whether or not it has an
+    # account) and from one address (requests and attempts to use a link).
+    smtp_url: str = ""
+    mail_from: str = "GigCash <no-reply@gigcash.in>"
+    password_reset_url: str = ""
+    password_reset_ttl: timedelta = timedelta(minutes=30)
+    password_resets_per_email: int = 5
+    password_resets_per_address: int = 20
     # Peers (addresses or networks, or "*") whose X-Forwarded-For names the client: a reverse
     # proxy in front of the server. Nobody's by default: a client cannot choose its address.
     forwarded_allow_ips: tuple[str, ...] = ()
@@ -183,6 +196,21 @@ class Settings:
                 raise SettingsError(f"{name} must be a positive integer")
         if self.login_window <= timedelta(0):
             raise SettingsError("LOGIN_WINDOW_MINUTES must be positive")
+        if self.smtp_url:
+            try:
+                parse_smtp_url(self.smtp_url)
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from None
+        if self.password_reset_url and (
+            "{token}" not in self.password_reset_url
+            or not self.password_reset_url.startswith(("https://", "http://"))
+        ):
+            raise SettingsError(
+                "PASSWORD_RESET_URL must be an http(s) link with {token} in it, e.g. "
+                "https://app.gigcash.in/reset?token={token}"
+            )
+        if self.password_reset_ttl <= timedelta(0):
+            raise SettingsError("PASSWORD_RESET_TTL_MINUTES must be positive")
         for network in self.forwarded_allow_ips:
             if network != "*":
                 try:
@@ -268,6 +296,8 @@ _INTEGER_SETTINGS = {
     "LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS": "login_attempts_per_account_address",
     "LOGIN_ATTEMPTS_PER_ACCOUNT": "login_attempts_per_account",
     "REGISTRATIONS_PER_ADDRESS": "registrations_per_address",
+    "PASSWORD_RESETS_PER_EMAIL": "password_resets_per_email",
+    "PASSWORD_RESETS_PER_ADDRESS": "password_resets_per_address",
     "GENERATION_MAX_USERS": "generation_max_users",
     "GENERATION_CHUNK_USERS": "generation_chunk_users",
     "DAILY_ROLL_SECONDS": "daily_roll_seconds",
@@ -317,6 +347,12 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
             metrics_token=config("METRICS_TOKEN", default=""),
             webhook_retry_seconds=_retry_seconds(config, defaults.webhook_retry_seconds),
             webhook_allow_private=config("WEBHOOK_ALLOW_PRIVATE", cast=_flag, default=None),
+            smtp_url=config("SMTP_URL", default=""),
+            mail_from=config("MAIL_FROM", default=defaults.mail_from),
+            password_reset_url=config("PASSWORD_RESET_URL", default=""),
+            password_reset_ttl=_minutes(
+                config, "PASSWORD_RESET_TTL_MINUTES", defaults.password_reset_ttl
+            ),
             **integers,
         )
     except ValueError as exc:

@@ -27,6 +27,8 @@ from gql_server.settings import Settings
 
 ADMIN_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "account_erasure",
+    "password_reset_token",
     "webhook_delivery",
     "webhook",
     "alert",

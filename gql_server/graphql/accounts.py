@@ -12,7 +12,7 @@ from gql_server import models
 from gql_server.graphql.caller import CallerFields
 from gql_server.graphql.context import Info
 from gql_server.graphql.permissions import IsAuthenticated
-from gql_server.services import accounts
+from gql_server.services import accounts, password_reset
 
 # strawberry.enum registers the model's enum in place and returns it: annotations use
 # the enum itself, through an alias mypy accepts as a type (a call's result is not).
@@ -186,3 +186,31 @@ class AccountMutations:
             ctx.settings, user, current_password, new_password, ctx.user_agent
         )
         return to_auth_payload(session)
+
+    @strawberry.mutation(
+        description=(
+            "Mails a single-use link to set a new password (valid PASSWORD_RESET_TTL_MINUTES, "
+            "30 minutes by default) if the email has an account. Answers true either way, in "
+            "the same time: it never tells whether an account exists. Rate-limited per email "
+            "and per client address (RATE_LIMITED, for any email alike); a malformed email is "
+            "BAD_USER_INPUT with reason INVALID_EMAIL."
+        )
+    )
+    async def request_password_reset(self, info: Info, email: str) -> bool:
+        ctx = info.context
+        assert ctx.resources is not None, "the app's lifespan provides the mailer"
+        await password_reset.request_reset(
+            ctx.settings, ctx.resources.mailer, email, ctx.client_address
+        )
+        return True
+
+    @strawberry.mutation(
+        description="Sets a new password with the token a reset mail carried; works once and "
+        "signs out every session. BAD_USER_INPUT reasons: INVALID_TOKEN, USED_TOKEN, "
+        "EXPIRED_TOKEN, WEAK_PASSWORD, SAME_PASSWORD (refusals change nothing). "
+        "Rate-limited per client address."
+    )
+    async def reset_password(self, info: Info, token: str, new_password: str) -> bool:
+        ctx = info.context
+        await password_reset.reset_password(ctx.settings, token, new_password, ctx.client_address)
+        return True

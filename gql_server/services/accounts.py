@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
@@ -165,7 +166,7 @@ async def refresh(settings: Settings, refresh_token: str, user_agent: str | None
             raise Unauthenticated("refresh token is invalid or expired")
         if now - row.used_at > timedelta(seconds=GRACE_SECONDS):
             # A used token presented again means it leaked: end every session of the user.
-            await _revoke_everything(claims.user_id)
+            await sign_out_everywhere(claims.user_id)
             raise Unauthenticated("refresh token was already used; every session was signed out")
     assert row is not None  # spent just now by this request, or within the grace
     user = await User.get_or_none(id=claims.user_id)
@@ -181,13 +182,16 @@ async def refresh(settings: Settings, refresh_token: str, user_agent: str | None
 
 
 async def logout(user: User) -> None:
-    await _revoke_everything(user.id)
+    await sign_out_everywhere(user.id)
 
 
-async def _revoke_everything(user_id: int) -> None:
-    """Every access token (through the version) and refresh token of the user stops working."""
-    await _bump_token_version(user_id)
-    await RefreshToken.filter(user_id=user_id).delete()
+async def sign_out_everywhere(user_id: int, connection: BaseDBAsyncClient | None = None) -> None:
+    """Every access token (through the version) and refresh token of the user stops working
+    (within `connection`'s transaction when one is given)."""
+    await User.filter(id=user_id).using_db(connection).update(
+        token_version=F("token_version") + 1
+    )
+    await RefreshToken.filter(user_id=user_id).using_db(connection).delete()
 
 
 async def change_password(
@@ -219,7 +223,7 @@ async def change_password(
         raise BadUserInput(problem, field="newPassword", reason="WEAK_PASSWORD")
     password_hash = await passwords.hash_password(new_password)
     await User.filter(id=user.id).update(password_hash=password_hash)
-    await _revoke_everything(user.id)
+    await sign_out_everywhere(user.id)
     fresh = await User.get(id=user.id)
     return await _start_session(settings, fresh, user_agent=user_agent)
 
@@ -254,12 +258,8 @@ async def create_admin(email: str, password: str, full_name: str = "Administrato
     user.is_active = True
     await user.save(update_fields=["role", "password_hash", "is_active"])
     # Sessions opened under the old password and role end: the account's new holder signs in.
-    await _revoke_everything(user.id)
+    await sign_out_everywhere(user.id)
     return await User.get(id=user.id)
-
-
-async def _bump_token_version(user_id: int) -> None:
-    await User.filter(id=user_id).update(token_version=F("token_version") + 1)
 
 
 async def _start_session(
