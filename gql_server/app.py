@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gql_server import clock, db
 from gql_server.body_limit import BodyLimitMiddleware
+from gql_server.export_download import export_download
 from gql_server.graphiql_page import static_routes as graphiql_static_routes
 from gql_server.graphql.schema import create_schema
 from gql_server.graphql.view import GraphQLView
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/livez", livez, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/export", export_download, methods=["GET"]),
             *graphiql_static_routes(settings),  # /graphiql/static/..., outside production
         ],
         middleware=[

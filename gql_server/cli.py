@@ -1,5 +1,5 @@
-"""The `gql-server` command: serve, migrate, create-admin, generate, import, validate,
-export-schema, and seed (a client of a running server)."""
+"""The `gql-server` command: serve, migrate, create-admin, delete-user, generate, import,
+validate, export-schema, and seed (a client of a running server)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,28 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
     password = args.password or getpass.getpass("Password for the admin: ")
     user = _run_with_database(settings, lambda: create_admin(args.email, password))
     print(f"{user.email} is an admin.")
+
+
+def cmd_delete_user(settings: Settings, args: argparse.Namespace) -> None:
+    from gql_server.auth.emails import normalize_email
+    from gql_server.errors import NotFound
+    from gql_server.models import User
+    from gql_server.services.erasure import ADMIN, erase_user
+
+    email = normalize_email(args.email)
+
+    async def erase() -> dict[str, int]:
+        user = await User.get_or_none(email=email)
+        if user is None:
+            raise NotFound(f"no account with the email {email}")
+        return await erase_user(user.id, ADMIN)
+
+    counts = _run_with_database(settings, erase)
+    print(f"Erased the account of {email} and every row of theirs:")
+    width = max(len(name) for name in counts)
+    for name, rows in counts.items():
+        print(f"  {name:<{width}}  {rows:>9,}")
+    print("Kept: a record that an account was erased (when, by an admin, these counts).")
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -171,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", help="prompted for when left out")
     admin.set_defaults(handler=cmd_create_admin)
+
+    delete = commands.add_parser(
+        "delete-user", help="erase an account and every row of it (generated ones too)"
+    )
+    delete.add_argument("--email", required=True)
+    delete.set_defaults(handler=cmd_delete_user)
 
     generate = commands.add_parser("generate", help="bulk-generate users with a progress bar")
     generate.add_argument("--users", type=int, default=100)

@@ -26,6 +26,11 @@ class Unauthenticated(ApiError):
     code = "UNAUTHENTICATED"
 
 
+class AccountErased(Unauthenticated):
+    """The account is gone, erased while a request or a background task of it ran: what it
+    was doing for the account is dropped (background tasks skip it quietly)."""
+
+
 class Forbidden(ApiError):
     code = "FORBIDDEN"
 

@@ -3,8 +3,10 @@ orders by accident and a new one starts from a named key rather than a magic num
 
 All are PostgreSQL transaction locks, released at commit or rollback, and shared by every
 server process on the database. SQLite has a single writer (Tortoise serialises its
-transactions), so there they are no-ops. Order, when one transaction takes several: the
-user's row first, then a buffer row, then advisory locks.
+transactions), so there they are no-ops (user_kept still answers whether the user exists).
+Order, when one transaction takes several: the user's row first, then a buffer row (an
+erasure also locks the user's other rows that children hang from, such as webhooks, here),
+then advisory locks.
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ async def user_row(user_id: int, connection: BaseDBAsyncClient) -> None:
         await db.fetch_rows(
             "SELECT id FROM app_user WHERE id = $1 FOR UPDATE", user_id, connection=connection
         )
+
+
+async def user_kept(user_id: int, connection: BaseDBAsyncClient) -> bool:
+    """Whether the user still exists, their row then kept from an erasure until commit (FOR KEY
+    SHARE, what an insert's foreign key check takes, so it waits for the same writers). For
+    writes that run apart from the user's requests (a background refit storing an outlook):
+    taken before any of the user's other rows, in the order above, they skip an erased user
+    instead of recreating its rows or deadlocking with the erasure."""
+    sql = "SELECT id FROM app_user WHERE id = $1"
+    if not db.is_sqlite(connection):
+        sql += " FOR KEY SHARE"
+    return bool(await db.fetch_rows(sql, user_id, connection=connection))
 
 
 async def buffer_row(buffer_id: int, connection: BaseDBAsyncClient) -> None:

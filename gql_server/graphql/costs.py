@@ -14,6 +14,8 @@ Costs per field (on the root types and on `me`, the only places these fields exi
 - IMPORT: `importStatement` (a file parsed and matched against the ledger, and every new row
   written: seconds for a few years of statements; uploads also count per user per hour);
 - TAX: `taxOutlook` (a scan of up to two years of the ledger, and the rules);
+- EXPORT: `exportMyData` (up to 10,000 transactions and, on a first page, every other table
+  of the user, all held in memory for the answer; first pages also count per user per hour);
 - OUTLOOK: any field that reads the stored outlook, which is a fit when the ledger changed
   since it was stored; a query shares one read among all its fields, a mutation reads afresh
   for each (a field may follow a write).
@@ -45,6 +47,7 @@ REFIT = 10
 IMPORT = 20
 OUTLOOK = 5
 TAX = 3
+EXPORT = 20
 _OWNERS = frozenset({"Query", "Mutation", "User"})
 _WHAT_IFS = frozenset({"forecast", "balanceForecast"})
 _OUTLOOK_READERS = frozenset(
@@ -54,7 +57,7 @@ _OUTLOOK_READERS = frozenset(
 
 @dataclass(frozen=True)
 class Tally:
-    fits: int = 0  # cost of the fits the fields themselves start
+    fits: int = 0  # cost of the work the fields themselves start (fits, scans, imports)
     outlook_reads: int = 0
 
     def __add__(self, other: Tally) -> Tally:
@@ -81,6 +84,8 @@ def _field_tally(parent: str, node: FieldNode) -> Tally:
         fits = IMPORT
     elif name == "taxOutlook":
         fits = TAX
+    elif name == "exportMyData":
+        fits = EXPORT
     return Tally(fits, 1 if name in _OUTLOOK_READERS else 0)
 
 
@@ -142,8 +147,8 @@ def cost_rule(budget: int) -> type[ValidationRule]:
                     GraphQLError(
                         f"this request costs {cost}, more than the {budget} one request may "
                         f"spend (a what-if forecast or a refit costs {WHAT_IF}, an outlook "
-                        f"{OUTLOOK}, a statement import {IMPORT}); split it into several "
-                        "requests",
+                        f"{OUTLOOK}, a statement import {IMPORT}, a page of exportMyData "
+                        f"{EXPORT}); split it into several requests",
                         node,
                         extensions={"code": "BAD_USER_INPUT", "cost": cost, "budget": budget},
                     )

@@ -24,7 +24,9 @@ from gql_server.graphql.buffer import BufferMutations
 from gql_server.graphql.caller import CallerFields
 from gql_server.graphql.category_rules import CategoryRuleMutations, CategoryRuleQueries
 from gql_server.graphql.costs import cost_rule
+from gql_server.graphql.data_export import DataExportQueries
 from gql_server.graphql.document_cache import DocumentCache, Documents
+from gql_server.graphql.erasure import ErasureMutations
 from gql_server.graphql.errors import ApiErrorCodes
 from gql_server.graphql.forecasts import ForecastMutations
 from gql_server.graphql.generation import (
@@ -54,6 +56,7 @@ class Query(
     GenerationQueries,
     TaxQueries,
     AlertQueries,
+    DataExportQueries,
     NodeQueries,
 ):
     """The caller's data (CallerFields) is the same set of fields as on `me`."""
@@ -72,6 +75,7 @@ class Mutation(
     TaxMutations,
     AlertMutations,
     GenerationMutations,
+    ErasureMutations,
 ):
     pass
 

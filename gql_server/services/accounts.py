@@ -15,6 +15,7 @@ from gql_server.auth import passwords, rate_limits, tokens
 from gql_server.auth.emails import email_skeleton, normalize_email
 from gql_server.errors import BadUserInput, Conflict, NotFound, Unauthenticated
 from gql_server.models import RefreshToken, Role, SignInAddress, User
+from gql_server.services.erasure import SELF, erase_user
 from gql_server.settings import Settings
 
 BAD_CREDENTIALS = "email or password is incorrect"
@@ -188,9 +189,7 @@ async def logout(user: User) -> None:
 async def sign_out_everywhere(user_id: int, connection: BaseDBAsyncClient | None = None) -> None:
     """Every access token (through the version) and refresh token of the user stops working
     (within `connection`'s transaction when one is given)."""
-    await User.filter(id=user_id).using_db(connection).update(
-        token_version=F("token_version") + 1
-    )
+    await User.filter(id=user_id).using_db(connection).update(token_version=F("token_version") + 1)
     await RefreshToken.filter(user_id=user_id).using_db(connection).delete()
 
 
@@ -226,6 +225,18 @@ async def change_password(
     await sign_out_everywhere(user.id)
     fresh = await User.get(id=user.id)
     return await _start_session(settings, fresh, user_agent=user_agent)
+
+
+async def delete_account(settings: Settings, user: User, password: str) -> None:
+    """Erases the account once its password is given (services/erasure): every row of the
+    user goes, the user's included, so every token of theirs is refused from then on. Wrong
+    guesses count like changePassword's: a stolen access token can neither erase the account
+    nor find its password. A refusal changes nothing."""
+    key = f"account-delete:{user.id}"
+    await rate_limits.hit(key, settings.login_attempts_per_account_address, settings.login_window)
+    if not await passwords.verify_password(user.password_hash, password):
+        raise BadUserInput("the password is not right", field="password", reason="WRONG_PASSWORD")
+    await erase_user(user.id, SELF)  # the counter under `key` goes with the rest
 
 
 async def authenticate(settings: Settings, access_token: str) -> User:

@@ -268,6 +268,8 @@ async def raise_alert(user_id: int, condition: Condition) -> Alert | None:
     now = datetime.now(UTC)
     async with in_transaction() as connection:
         await locks.user_row(user_id, connection)
+        if not await User.exists(id=user_id, using_db=connection):
+            return None  # erased while the caller (a webhook delivery) ran: nobody to tell
         if (
             await Alert.filter(user_id=user_id, key=condition.key, cleared_at=None)
             .using_db(connection)

@@ -38,7 +38,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _email_key(email: str) -> str:
+def email_counter_key(email: str) -> str:
     # The counter's key holds a digest, not the address: counters are kept for every address
     # asked about, with or without an account.
     return "password-reset:email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
@@ -58,7 +58,7 @@ async def request_reset(
     await rate_limits.hit(
         f"password-reset:address:{client_address}", settings.password_resets_per_address, window
     )
-    await rate_limits.hit(_email_key(normalized), settings.password_resets_per_email, window)
+    await rate_limits.hit(email_counter_key(normalized), settings.password_resets_per_email, window)
     mailer.later(_mail_link(settings, mailer, normalized), "a password reset mail")
 
 

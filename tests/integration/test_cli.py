@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -147,3 +148,47 @@ def test_import_a_statement_from_the_command_line(tmp_path: Path) -> None:
     assert "Traceback" not in again.stderr
     assert nobody.returncode == 1
     assert "no account" in nobody.stderr
+
+
+def test_delete_user_erases_a_generated_account_from_the_command_line(tmp_path: Path) -> None:
+    database = tmp_path / "cli.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{database}"}
+    generated = run_cli("generate", "--users", "2", "--days", "30", "--seed", "3",
+                        "--password", STRONG_PASSWORD, env=env, cwd=tmp_path)  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    connection = sqlite3.connect(database)
+    (erased, erased_email), (kept, _) = connection.execute(
+        "SELECT id, email FROM app_user ORDER BY id"
+    ).fetchall()
+    ledger = "SELECT COUNT(*) FROM ledger_transaction WHERE user_id = ?"
+    kept_rows = connection.execute(ledger, (kept,)).fetchone()
+    erased_rows = connection.execute(ledger, (erased,)).fetchone()[0]
+
+    done = run_cli("delete-user", "--email", erased_email.upper(), env=env, cwd=tmp_path)
+    again = run_cli("delete-user", "--email", erased_email, env=env, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert erased_email in done.stdout
+    assert re.search(rf"ledger_transaction +{erased_rows:,}\n", done.stdout), done.stdout
+    tables_with_user_id = [
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if any(
+            column[1] == "user_id" for column in connection.execute(f"PRAGMA table_info({name})")
+        )
+    ]
+    assert "ledger_transaction" in tables_with_user_id
+    for table in tables_with_user_id:
+        assert connection.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (erased,)
+        ).fetchone() == (0,), table
+    assert connection.execute("SELECT COUNT(*) FROM app_user").fetchone() == (1,)
+    assert connection.execute(ledger, (kept,)).fetchone() == kept_rows
+    ((requested_by, rows),) = connection.execute(
+        "SELECT requested_by, rows FROM account_erasure"
+    ).fetchall()
+    assert requested_by == "ADMIN"
+    assert erased_email not in rows
+    assert again.returncode == 1
+    assert "no account" in again.stderr
+    assert "Traceback" not in again.stderr

@@ -95,7 +95,6 @@ async def mailing(settings: Settings, inbox: Inbox) -> AsyncIterator[Mailing]:
             yield Mailing(Api(client), app.state.resources.mailer, inbox, manager.app)
 
 
-
 def reason(body: dict) -> str:
     return body["errors"][0]["extensions"].get("reason", "")
 

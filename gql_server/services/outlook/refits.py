@@ -27,10 +27,11 @@ from gql_server.errors import ServiceUnavailable
 logger = logging.getLogger("gql_server.refits")
 
 # A write: the refit moves to `debounce` from now, but never past `max_delay` after the first
-# request; the version moves, so a refit running now knows to run again.
+# request; the version moves, so a refit running now knows to run again. Both requests are
+# made only for a user who exists: the last mutation of an account is its erasure.
 _AFTER_WRITE = """
 INSERT INTO refit_request (user_id, first_requested_ms, due_ms, version)
-VALUES ($1, $2, $3, 1)
+SELECT id, $2, $3, 1 FROM app_user WHERE id = $1
 ON CONFLICT (user_id) DO UPDATE SET
   version = refit_request.version + 1,
   due_ms = CASE WHEN excluded.due_ms > refit_request.first_requested_ms + $4
@@ -39,7 +40,7 @@ ON CONFLICT (user_id) DO UPDATE SET
 # A waiting reader: due now; nothing was written, so the version stays.
 _NOW = """
 INSERT INTO refit_request (user_id, first_requested_ms, due_ms, version)
-VALUES ($1, $2, $2, 1)
+SELECT id, $2, $2, 1 FROM app_user WHERE id = $1
 ON CONFLICT (user_id) DO UPDATE SET
   due_ms = CASE WHEN excluded.due_ms < refit_request.due_ms
                 THEN excluded.due_ms ELSE refit_request.due_ms END

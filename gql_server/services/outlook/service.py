@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 
 from tortoise.transactions import in_transaction
 
+from gql_server import locks
 from gql_server.core.insights.records import Insight as CoreInsight
 from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
 from gql_server.core.series import Ledger
+from gql_server.errors import AccountErased
 from gql_server.models import Insight, StoredOutlook, User
 from gql_server.services import recurring_items
 from gql_server.services.forecast_leases import ForecastLeases
@@ -170,8 +172,16 @@ class OutlookService:
     async def _refit_user(self, user_id: int) -> None:
         """A background refit: recomputed only if the inputs changed since it was stored."""
         user = await User.get_or_none(id=user_id)
-        if user is not None:
+        if user is None:
+            return
+        try:
             await self.current(user)
+        except Exception:
+            # Erased while the fit ran (the store found the user gone, or the lease's insert
+            # did): nothing to store and nothing to try again.
+            if await User.exists(id=user_id):
+                raise
+            logger.info("a background refit of an erased account was dropped")
 
     async def current(self, user: User, *, refresh: bool = False) -> StoredOutlook:
         """The user's outlook, fresh for their inputs: the stored one when its fingerprint
@@ -235,6 +245,11 @@ class OutlookService:
             "generated_at": datetime.now(UTC),
         }
         async with in_transaction() as connection:
+            # The user may have been erased while the fit ran: storing would bring rows of an
+            # erased account back. Their row is held from here to the commit, so an erasure
+            # waits for this store or this store finds the user gone.
+            if not await locks.user_kept(user_id, connection):
+                raise AccountErased("the account was erased")
             stored, _ = await StoredOutlook.update_or_create(
                 defaults=values, user_id=user_id, using_db=connection
             )
@@ -267,10 +282,15 @@ class OutlookService:
 
         async def one(user_id: int) -> None:
             nonlocal done
-            user = await User.get(id=user_id)
-            if first is not None:
-                await first(user)
-            await self.current(user, refresh=True)
+            user = await User.get_or_none(id=user_id)
+            try:
+                if user is None:
+                    raise AccountErased("the account was erased")
+                if first is not None:
+                    await first(user)
+                await self.current(user, refresh=True)
+            except AccountErased:
+                pass  # an admin erased it meanwhile: done, with nothing to compute
             async with lock:
                 done += 1
                 if on_progress is not None:
