@@ -56,7 +56,7 @@ async def _caller(request: Request) -> User:
     if token is None:
         raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
     try:
-        user = await accounts.authenticate(settings, token)
+        user = await accounts.authenticate_live_session(settings, token)
         note_user(user.id)
         if request.method != "HEAD":
             await data_export.charge_full_export(user.id)

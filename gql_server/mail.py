@@ -28,6 +28,9 @@ logger = logging.getLogger("gql_server.mail")
 SMTP_TIMEOUT_S = 20.0
 # At shutdown, mail still being sent gets this long before it is abandoned.
 DRAIN_TIMEOUT_S = 10.0
+# Mails being prepared or sent at once per process; more wait (a flood of reset requests from
+# many addresses must not open as many SMTP sessions).
+MAX_SENDING = 4
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Mailer:
         self.settings = settings
         self.server = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
         self._pending: set[asyncio.Task[None]] = set()
+        self._sending = asyncio.Semaphore(MAX_SENDING)
 
     def message(self, to: str, subject: str, body: str) -> EmailMessage:
         message = EmailMessage()
@@ -90,6 +94,10 @@ class Mailer:
             username=self.server.username,
             password=self.server.password,
             use_tls=self.server.use_tls,
+            # smtp:// in production: STARTTLS or nothing, so a server whose offer of it was
+            # stripped on the way gets neither the password nor a reset link in clear text.
+            # Elsewhere, when offered (a local test server has no certificate).
+            start_tls=None if self.server.use_tls or not self.settings.is_production else True,
             timeout=SMTP_TIMEOUT_S,
         )
 
@@ -101,7 +109,8 @@ class Mailer:
 
     async def _logged(self, work: Coroutine[Any, Any, None], what: str) -> None:
         try:
-            await work
+            async with self._sending, asyncio.timeout(SMTP_TIMEOUT_S * 3):
+                await work
         except Exception as exc:
             # The class only: an SMTP error can quote the recipient back.
             logger.error("%s failed: %s", what, type(exc).__name__)
@@ -114,3 +123,5 @@ class Mailer:
         _, late = await asyncio.wait(pending, timeout=timeout_s)
         for task in late:
             task.cancel()
+        if late:
+            logger.warning("%d mails were abandoned unsent at shutdown", len(late))

@@ -209,6 +209,8 @@ class Settings:
                 "PASSWORD_RESET_URL must be an http(s) link with {token} in it, e.g. "
                 "https://app.gigcash.in/reset?token={token}"
             )
+        if self.is_production and self.password_reset_url.startswith("http://"):
+            raise SettingsError("PASSWORD_RESET_URL must be an https:// link in production")
         if self.password_reset_ttl <= timedelta(0):
             raise SettingsError("PASSWORD_RESET_TTL_MINUTES must be positive")
         for network in self.forwarded_allow_ips:

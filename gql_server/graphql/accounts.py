@@ -208,7 +208,7 @@ class AccountMutations:
         description="Sets a new password with the token a reset mail carried; works once and "
         "signs out every session. BAD_USER_INPUT reasons: INVALID_TOKEN, USED_TOKEN, "
         "EXPIRED_TOKEN, WEAK_PASSWORD, SAME_PASSWORD (refusals change nothing). "
-        "Rate-limited per client address."
+        "Rate-limited per client address and, for a valid link, per account."
     )
     async def reset_password(self, info: Info, token: str, new_password: str) -> bool:
         ctx = info.context

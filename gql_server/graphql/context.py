@@ -102,6 +102,15 @@ class Context:
         note_user(user.id)  # for the operation's log lines
         return user
 
+    async def require_live_session(self) -> User:
+        """`require_user`, and the token's session not ended by revokeSession: for what must
+        not run on such a token even within its lifetime (taking or erasing all the data)."""
+        user = await self.require_user()
+        session = self.session_id()
+        if session is not None and not await accounts.session_is_live(user.id, session):
+            raise Unauthenticated("this session was ended; sign in again")
+        return user
+
     async def _token_holds(self, user: User) -> bool:
         """Not expired (no query: the signature and `exp`), then not revoked."""
         token = self._bearer_token()

@@ -63,7 +63,7 @@ class DataExportQueries:
             ),
         ] = data_export.DEFAULT_PAGE_ROWS,
     ) -> DataExport:
-        user = await info.context.require_user()
+        user = await info.context.require_live_session()
         first = data_export.DEFAULT_PAGE_ROWS if transactions_first is None else transactions_first
         page = await data_export.export_page(user.id, transactions_after, first)
         return DataExport(

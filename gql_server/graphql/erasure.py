@@ -21,6 +21,6 @@ class ErasureMutations:
     )
     async def delete_account(self, info: Info, password: str) -> bool:
         ctx = info.context
-        user = await ctx.require_user()
+        user = await ctx.require_live_session()
         await accounts.delete_account(ctx.settings, user, password)
         return True

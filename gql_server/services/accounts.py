@@ -14,7 +14,7 @@ from tortoise.expressions import F
 from gql_server.auth import passwords, rate_limits, tokens
 from gql_server.auth.emails import email_skeleton, normalize_email
 from gql_server.errors import BadUserInput, Conflict, NotFound, Unauthenticated
-from gql_server.models import RefreshToken, Role, SignInAddress, User
+from gql_server.models import PasswordResetToken, RefreshToken, Role, SignInAddress, User
 from gql_server.services.erasure import SELF, erase_user
 from gql_server.settings import Settings
 
@@ -191,6 +191,13 @@ async def sign_out_everywhere(user_id: int, connection: BaseDBAsyncClient | None
     (within `connection`'s transaction when one is given)."""
     await User.filter(id=user_id).using_db(connection).update(token_version=F("token_version") + 1)
     await RefreshToken.filter(user_id=user_id).using_db(connection).delete()
+    # A reset link mailed before (the owner changed the password, an operator re-credentialed
+    # the account) must not undo it.
+    await (
+        PasswordResetToken.filter(user_id=user_id, used_at__isnull=True)
+        .using_db(connection)
+        .delete()
+    )
 
 
 async def change_password(
@@ -245,6 +252,21 @@ async def authenticate(settings: Settings, access_token: str) -> User:
     if user is None or not user.is_active or user.token_version != claims.version:
         raise Unauthenticated("token was revoked; sign in again")
     return user
+
+
+async def authenticate_live_session(settings: Settings, access_token: str) -> User:
+    """`authenticate`, and the token's session must not have been ended: an access token of a
+    session ended by revokeSession lives out its ACCESS_TOKEN_TTL for ordinary reads, but not
+    for taking all of the account's data or erasing it."""
+    user = await authenticate(settings, access_token)
+    session = tokens.decode_token(settings, access_token, "access").session
+    if session is not None and not await session_is_live(user.id, session):
+        raise Unauthenticated("this session was ended; sign in again")
+    return user
+
+
+async def session_is_live(user_id: int, session_id: uuid.UUID) -> bool:
+    return await RefreshToken.filter(user_id=user_id, session_id=session_id).exists()
 
 
 async def create_admin(email: str, password: str, full_name: str = "Administrator") -> User:

@@ -215,13 +215,15 @@ _COUNTER_BY_PREFIX = "DELETE FROM rate_limit_counter WHERE substr(key, 1, $2) = 
 def _counter_keys(user_id: int, email: str) -> tuple[list[str], list[str]]:
     """(keys, key prefixes) of the user's rate-limit counters."""
     # password_reset imports accounts, which imports this module.
-    from gql_server.services.password_reset import email_counter_key
+    from gql_server.services.password_reset import email_counter_key, use_counter_key
 
     keys = [
         f"login:account:{email}",
         f"password-change:{user_id}",
         f"account-delete:{user_id}",
         f"statement-import:{user_id}",
+        f"data-export:{user_id}",
+        use_counter_key(user_id),
         email_counter_key(email),
     ]
     return keys, [f"login:account-address:{email}:"]

@@ -44,6 +44,10 @@ def email_counter_key(email: str) -> str:
     return "password-reset:email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def use_counter_key(user_id: int) -> str:
+    return f"password-reset-use:user:{user_id}"
+
+
 async def request_reset(
     settings: Settings, mailer: Mailer, email: str, client_address: str
 ) -> None:
@@ -72,13 +76,19 @@ async def _mail_link(settings: Settings, mailer: Mailer, email: str) -> None:
     if pending >= MAX_PENDING_PER_USER:
         return  # the rate limit allows a few more; their mails would only pile up
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    await PasswordResetToken.create(
+    row = await PasswordResetToken.create(
         user_id=user.id,
         token_hash=_digest(token),
         created_at=now,
         expires_at=now + settings.password_reset_ttl,
     )
-    await mailer.send(mailer.message(user.email, SUBJECT, _body(settings, user, token)))
+    try:
+        await mailer.send(mailer.message(user.email, SUBJECT, _body(settings, user, token)))
+    except BaseException:
+        # Nobody has the link: it must not count against MAX_PENDING_PER_USER once the SMTP
+        # server is back.
+        await PasswordResetToken.filter(id=row.id).delete()
+        raise
 
 
 def _body(settings: Settings, user: User, token: str) -> str:
@@ -103,8 +113,10 @@ async def reset_password(
 ) -> None:
     """Set a new password with a mailed token, once; every session of the account ends.
     Refusals change nothing: the token still works after a weak password was refused."""
+    # Its own key: requests from a shared address (a carrier's NAT) must not block finishing
+    # a reset there.
     await rate_limits.hit(
-        f"password-reset:address:{client_address}",
+        f"password-reset-use:address:{client_address}",
         settings.password_resets_per_address,
         settings.login_window,
     )
@@ -125,6 +137,12 @@ async def reset_password(
     user = await User.get_or_none(id=row.user_id)
     if user is None or not user.is_active:
         raise BadUserInput("the reset link is not valid", field="token", reason="INVALID_TOKEN")
+    # Per account, from every address: refusals leave the link usable, and SAME_PASSWORD
+    # answers whether a guess is the current password, so whoever holds a link gets a few
+    # tries, not one per address.
+    await rate_limits.hit(
+        use_counter_key(user.id), settings.password_resets_per_email, settings.login_window
+    )
     problem = passwords.password_problem(new_password, user_inputs=(user.email, user.full_name))
     if problem:
         raise BadUserInput(problem, field="newPassword", reason="WEAK_PASSWORD")

@@ -144,7 +144,10 @@ async def counter_keys() -> set[str]:
 
 
 def keys_naming(keys: set[str], user_id: int, email: str) -> set[str]:
-    by_id = {f"{kind}:{user_id}" for kind in ("password-change", "account-delete")}
+    by_id = {
+        f"{kind}:{user_id}"
+        for kind in ("password-change", "account-delete", "data-export", "password-reset-use:user")
+    }
     return {key for key in keys if email in key or key == email_counter_key(email) or key in by_id}
 
 
@@ -270,6 +273,8 @@ async def fill(user_id: int, email: str) -> None:
     # Counters under keys that name the user, as failed attempts leave them.
     await RateLimitCounter.create(key=email_counter_key(email), window=1, expires_at=FAR_FUTURE_MS)
     await RateLimitCounter.create(key=f"login:account:{email}", window=1, expires_at=FAR_FUTURE_MS)
+    for key in (f"data-export:{user_id}", f"password-reset-use:user:{user_id}"):
+        await RateLimitCounter.create(key=key, window=1, expires_at=FAR_FUTURE_MS)
 
 
 async def test_every_model_is_known(api: Api) -> None:

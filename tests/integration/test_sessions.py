@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gql_server.models import RefreshToken
+from gql_server.models import RefreshToken, User
 from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code
 
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
@@ -84,3 +84,30 @@ async def test_two_tabs_refreshing_together_stay_signed_in(api: Api) -> None:
     assert "signed out" in replayed["errors"][0]["message"]
     token = one["data"]["refreshToken"]["accessToken"]
     assert error_code(await api.post("{ me { email } }", token=token)) == "UNAUTHENTICATED"
+
+
+@BOTH_BACKENDS
+async def test_an_ended_sessions_token_can_neither_export_nor_erase(api: Api) -> None:
+    """An access token of a session ended by revokeSession lives out its lifetime for reads,
+    but not for taking all of the account's data or erasing it."""
+    await api.register()
+    phone = await _login(api, "GigCash/2.1 (Android 14)")
+    laptop = await _login(api, "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0")
+    listed = (await api.post(SESSIONS, token=laptop["accessToken"]))["data"]["sessions"]
+    phone_session = next(s for s in listed if s["userAgent"] == "GigCash/2.1 (Android 14)")
+    await api.post(REVOKE, {"id": phone_session["id"]}, token=laptop["accessToken"])
+
+    stolen = phone["accessToken"]
+    export = await api.post("{ exportMyData { generatedAt } }", token=stolen)
+    assert error_code(export) == "UNAUTHENTICATED"
+    download = await api.client.get("/export", headers={"authorization": f"Bearer {stolen}"})
+    assert download.status_code == 401
+    erase = await api.post(
+        "mutation($p: String!) { deleteAccount(password: $p) }", {"p": STRONG_PASSWORD}, stolen
+    )
+    assert error_code(erase) == "UNAUTHENTICATED"
+    assert await User.filter(email="priya@example.in").exists()
+    # The live session still can.
+    assert "errors" not in await api.post(
+        "{ exportMyData { generatedAt } }", token=laptop["accessToken"]
+    )

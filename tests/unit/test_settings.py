@@ -58,6 +58,12 @@ def test_settings_come_from_a_dotenv_file(tmp_path) -> None:
         ("DB_POOL_SIZE", "many", "wrong type"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
         ("DB_POOL_SIZE", "0", "DB_POOL_SIZE"),
+        ("SMTP_URL", "mail.example.in:587", "SMTP_URL"),
+        ("SMTP_URL", "smtp://", "SMTP_URL"),
+        ("SMTP_URL", "smtp://mail.example.in:port", "SMTP_URL"),
+        ("PASSWORD_RESET_URL", "https://app.gigcash.in/reset", "PASSWORD_RESET_URL"),
+        ("PASSWORD_RESET_URL", "javascript:alert(1)//{token}", "PASSWORD_RESET_URL"),
+        ("PASSWORD_RESET_TTL_MINUTES", "0", "PASSWORD_RESET_TTL_MINUTES"),
     ],
 )
 def test_malformed_settings_name_the_problem(monkeypatch, name, value, message) -> None:
@@ -87,3 +93,15 @@ def test_a_published_secret_is_refused_in_every_environment(monkeypatch, env) ->
     monkeypatch.setenv("JWT_SECRET", next(iter(PUBLISHED_JWT_SECRETS)))
     with pytest.raises(SettingsError, match="published"):
         load_settings(env_file=None)
+
+
+def test_production_mails_https_links_only(monkeypatch) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "k" * 48)
+    monkeypatch.setenv("PASSWORD_RESET_URL", "http://app.gigcash.in/reset?token={token}")
+    with pytest.raises(SettingsError, match="https"):
+        load_settings(env_file=None)
+    monkeypatch.setenv("PASSWORD_RESET_URL", "https://app.gigcash.in/reset?token={token}")
+    monkeypatch.setenv("SMTP_URL", "smtps://mailer:s%40cret@mail.example.in")
+    settings = load_settings(env_file=None)
+    assert settings.password_reset_url.startswith("https://")
