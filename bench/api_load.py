@@ -3,6 +3,7 @@ beside a plain Starlette + raw asyncpg app serving the same reads (bench/raw_das
 
     .venv/bin/python -m bench.api_load [--users 1000] [--clients 32,128] [--duration 30]
                                        [--workers 1] [--pool-size N] [--soak 0] [--think-ms 0]
+                                       [--profile] [--reads-only]
 
 Needs wrk (Debian: apt-get install -y wrk); the bench says so and stops when it is missing. A
 Python driver saturates a core before the server does and flatters the GraphQL/raw ratio;
@@ -121,6 +122,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.common import free_port, generate_users, scratch_database
+from bench.profile_components import read_profile
 from gql_server import db
 from gql_server.models import User
 from gql_server.services.forecast_pool import ForecastPool, local_executor
@@ -558,6 +560,8 @@ class WrkRun:
     server_cpu_s: float = 0.0
     wrk_cpu_s: float = 0.0
     cpu_split: Counter[str] = field(default_factory=Counter)
+    # py-spy's samples per component over the run (--profile; empty otherwise)
+    profile: Counter[str] = field(default_factory=Counter)
 
     @property
     def rate(self) -> float:
@@ -661,6 +665,65 @@ def run_wrk(
     return run
 
 
+# py-spy's raw profiles stay here after the run, for a closer look (flamegraph.pl, speedscope).
+PROFILE_DIR = Path(tempfile.gettempdir()) / "api_load_profiles"
+
+
+def start_profile(
+    server: Server, duration: int, output: Path
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """py-spy sampling the server (and its workers) for the phase, without pausing it."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    command = [
+        spy,
+        "record",
+        *("--pid", str(server.pid), "--subprocesses", "--nonblocking"),
+        *("--rate", "200", "--duration", str(max(1, duration - 1))),
+        *("--format", "raw", "--output", str(output)),
+    ]
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return process, output
+
+
+def finish_profile(process: subprocess.Popen[bytes], output: Path) -> Counter[str]:
+    process.wait(timeout=60)
+    return read_profile(output)
+
+
+def print_profiles(level: Level) -> None:
+    """CPU ms per request by component: each component's share of py-spy's samples times the
+    server's CPU per request in the same run."""
+    runs = [level.reads[(read, "GraphQL")] for read in ("dashboard", "page")]
+    if not any(run.profile for run in runs):
+        return
+    table = Table(
+        title=f"Where the GraphQL server's CPU goes, {level.connections} connections "
+        "(py-spy samples by component x the run's CPU ms per request)"
+    )
+    table.add_column("component")
+    for run in runs:
+        table.add_column(f"{run.name}: ms/req", justify="right")
+        table.add_column("share", justify="right")
+    totals = Counter[str]()
+    for run in runs:
+        totals.update(run.profile)
+    for name, _ in totals.most_common(25):
+        cells = []
+        for run in runs:
+            samples = sum(run.profile.values())
+            share = run.profile[name] / samples if samples else 0.0
+            cells += [f"{share * run.cpu_ms_per_request():.2f}", f"{share:.0%}"]
+        table.add_row(name, *cells)
+    table.add_row(
+        "all (the run's server CPU per request)",
+        *(cell for run in runs for cell in (f"{run.cpu_ms_per_request():.2f}", "100%")),
+    )
+    console.print(table)
+    console.print(f"py-spy's raw profiles: {PROFILE_DIR}")
+
+
 # --- the phases --------------------------------------------------------------------------------
 
 
@@ -682,6 +745,7 @@ class Bench:
     mixers: list[str]
     workdir: Path
     think_ms: float = 0.0
+    profile: bool = False
 
     async def read(self, read: str, path: str, connections: int, duration: int) -> WrkRun:
         chosen = [self.readers[i % len(self.readers)] for i in range(connections)]
@@ -691,9 +755,14 @@ class Bench:
         await settle([self.graphql, self.raw])
         console.print(f"  {connections} connections: {read} through {path}...")
         run = WrkRun(f"{path} {read}", connections, min(2, connections))
-        return await asyncio.to_thread(
-            run_wrk, run, "read.lua", server, duration, rows, self.workdir
-        )
+        spy = None
+        if self.profile and path == "GraphQL":
+            PROFILE_DIR.mkdir(exist_ok=True)
+            spy = start_profile(server, duration, PROFILE_DIR / f"{read}-{connections}.txt")
+        await asyncio.to_thread(run_wrk, run, "read.lua", server, duration, rows, self.workdir)
+        if spy is not None:
+            run.profile = await asyncio.to_thread(finish_profile, *spy)
+        return run
 
     async def mix(self, connections: int, duration: int, label: str = "mix") -> WrkRun:
         rng = random.Random(f"{label}/{connections}")
@@ -706,14 +775,16 @@ class Bench:
             run_wrk, run, "mix.lua", self.graphql, duration, rows, self.workdir, self.think_ms
         )
 
-    async def level(self, connections: int, duration: int) -> Level:
+    async def level(self, connections: int, duration: int, with_mix: bool = True) -> Level:
         reads = {
             (read, path): await self.read(read, path, connections, duration)
             for read in ("dashboard", "page")
             for path in ("GraphQL", "raw")
         }
-        console.print(f"  {connections} connections: the mix through GraphQL...")
-        mix = await self.mix(connections, duration)
+        mix = WrkRun("mix", connections, connections)
+        if with_mix:
+            console.print(f"  {connections} connections: the mix through GraphQL...")
+            mix = await self.mix(connections, duration)
         return Level(
             connections,
             reads,
@@ -897,8 +968,10 @@ def print_mix(mix: WrkRun, duration: int) -> None:
 
 
 def print_level(level: Level, duration: int) -> None:
+    print_profiles(level)
     print_reads(level, duration)
-    print_mix(level.mix, duration)
+    if level.mix.requests:
+        print_mix(level.mix, duration)
     console.print(
         f"Peak memory so far (VmHWM sum over the process tree): GraphQL server "
         f"{level.graphql_hwm_kib / 1024:,.0f} MiB, raw server {level.raw_hwm_kib / 1024:,.0f} MiB"
@@ -1029,11 +1102,14 @@ async def main(args: argparse.Namespace) -> None:
                     mixers,
                     Path(workdir),
                     args.think_ms,
+                    args.profile,
                 )
                 levels = []
                 if args.duration > 0:
                     for connections in args.clients:
-                        levels.append(await bench.level(connections, args.duration))
+                        levels.append(
+                            await bench.level(connections, args.duration, not args.reads_only)
+                        )
                         print_level(levels[-1], args.duration)
                     print_targets(levels)
                 if args.soak > 0:
@@ -1069,6 +1145,15 @@ def run() -> None:
         help="FORECAST_POOL_SIZE per GraphQL worker (0: the server's default)",
     )
     parser.add_argument("--soak", type=int, default=0, help="seconds of the mix at 32 connections")
+    parser.add_argument(
+        "--reads-only", action="store_true", help="skip the mix (profiling the read path)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the GraphQL server with py-spy during its read phases and print CPU ms "
+        "per request by component (pip install py-spy)",
+    )
     parser.add_argument(
         "--think-ms",
         type=float,

@@ -89,7 +89,9 @@ class TransactionType(relay.Node):
         return [to_gql_transaction(row, zone) if row else None for row in rows]
 
 
-def to_gql_transaction(row: models.Transaction, zone: ZoneInfo) -> TransactionType:
+def to_gql_transaction(
+    row: models.Transaction | ledger.TransactionRow, zone: ZoneInfo
+) -> TransactionType:
     return TransactionType(
         id=row.id,
         occurred_at=row.occurred_at.astimezone(zone),
