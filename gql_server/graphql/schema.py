@@ -28,6 +28,7 @@ from gql_server.graphql.data_export import DataExportQueries
 from gql_server.graphql.document_cache import DocumentCache, Documents
 from gql_server.graphql.erasure import ErasureMutations
 from gql_server.graphql.errors import ApiErrorCodes
+from gql_server.graphql.execution import PlainLeafExecutionContext
 from gql_server.graphql.forecasts import ForecastMutations
 from gql_server.graphql.generation import (
     GenerationMutations,
@@ -119,6 +120,7 @@ def create_schema(settings: Settings) -> Schema:
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides={Decimal: DECIMAL},
+        execution_context_class=PlainLeafExecutionContext,
     )
     schema.documents = documents
     return schema

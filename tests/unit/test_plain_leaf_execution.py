@@ -1,0 +1,116 @@
+"""The plain-leaf path through graphql-core answers exactly what the ordinary path answers:
+values, nulls, errors and their paths, for good and bad values alike."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import strawberry
+
+from gql_server.graphql.execution import PlainLeafExecutionContext
+from gql_server.graphql.scalars import DECIMAL
+
+
+@strawberry.enum
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Thing:
+    name: str
+    count: int
+    note: str | None
+    color: Color
+    amount: Decimal
+    at: datetime
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.name.upper() * times
+
+
+GOOD: dict[str, Any] = {
+    "name": "chai",
+    "count": 3,
+    "note": None,
+    "color": Color.RED,
+    "amount": Decimal("4819.41"),
+    "at": datetime(2026, 11, 28, 6, 30, tzinfo=UTC),
+}
+BAD: list[dict[str, Any]] = [
+    {"name": None},  # null for a non-null field
+    {"count": "many"},  # a value Int refuses
+    {"count": 2**40},  # out of Int's range
+    {"color": "green"},  # not an enum value
+    {"note": 7},  # String coerces numbers
+    {"amount": "not money"},
+]
+THINGS: list[dict[str, Any]] = [GOOD] + [{**GOOD, **bad} for bad in BAD]
+
+
+def _things() -> list[Thing]:
+    found = []
+    for values in THINGS:
+        thing = Thing.__new__(Thing)  # no checks: the bad values must reach the executor
+        thing.__dict__.update(values)
+        found.append(thing)
+    return found
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def things(self) -> list[Thing | None]:
+        return list(_things())
+
+
+def _schema(plain: bool) -> strawberry.Schema:
+    if plain:
+        return strawberry.Schema(
+            query=Query,
+            scalar_overrides={Decimal: DECIMAL},
+            execution_context_class=PlainLeafExecutionContext,
+        )
+    return strawberry.Schema(query=Query, scalar_overrides={Decimal: DECIMAL})
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ things { name count note color amount at } }",
+        "{ things { name shout(times: 2) __typename } }",
+        "{ things { alias: name n2: name count } }",
+    ],
+)
+def test_the_plain_path_answers_as_the_ordinary_one(query: str) -> None:
+    ordinary = _schema(plain=False).execute_sync(query)
+    plain = _schema(plain=True).execute_sync(query)
+    assert plain.data == ordinary.data
+    assert [(e.message, e.path) for e in plain.errors or []] == [
+        (e.message, e.path) for e in ordinary.errors or []
+    ]
+    assert ordinary.errors, "the bad values must make errors"
+
+
+def test_plain_fields_skip_the_ordinary_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the point of it: if Strawberry stops marking basic resolvers, or starts handing
+    over middleware, every field would silently take the slow path again."""
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    ordinary = StrawberryGraphQLCoreExecutionContext.execute_field
+    taken: list[str] = []
+
+    def counted(self: Any, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
+        taken.append(fields[0].node.name.value)
+        return ordinary(self, parent_type, source, fields, *rest)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    _schema(plain=True).execute_sync("{ things { name count note color amount at } }")
+    # The list itself, and the four values the ordinary path must report as errors.
+    assert sorted(taken) == ["color", "count", "count", "name", "things"]
