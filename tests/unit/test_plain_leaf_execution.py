@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry import relay
 
 from gql_server.graphql.execution import PlainLeafExecutionContext
 from gql_server.graphql.scalars import DECIMAL
@@ -114,3 +115,60 @@ def test_plain_fields_skip_the_ordinary_path(monkeypatch: pytest.MonkeyPatch) ->
     _schema(plain=True).execute_sync("{ things { name count note color amount at } }")
     # The list itself, and the four values the ordinary path must report as errors.
     assert sorted(taken) == ["color", "count", "count", "name", "things"]
+
+
+@strawberry.type
+class Invoice(relay.Node):
+    id: relay.NodeID[int]
+    number: str
+
+
+@strawberry.type
+class Receipt(relay.Node):
+    """Finds its id its own way: the ordinary path must answer for it."""
+
+    id: relay.NodeID[int]
+
+    @classmethod
+    def resolve_id(cls, root: Receipt, *, info: strawberry.Info) -> str:
+        return f"r-{root.id}"
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field
+    def invoices(self) -> list[Invoice]:
+        return [Invoice(id=n, number=f"INV-{n}") for n in (1, 22, 333)]
+
+    @strawberry.field
+    def receipts(self) -> list[Receipt]:
+        return [Receipt(id=n) for n in (4, 5)]
+
+    @strawberry.field
+    def anything(self) -> list[relay.Node]:
+        return [Invoice(id=7, number="INV-7"), Receipt(id=8)]
+
+
+def test_node_ids_are_the_same_either_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    query = """{ invoices { id number } receipts { id }
+      anything { id ... on Invoice { number } } }"""
+    plain = strawberry.Schema(query=NodeQuery, execution_context_class=PlainLeafExecutionContext)
+    ordinary = strawberry.Schema(query=NodeQuery)
+    expected = ordinary.execute_sync(query)
+    assert not expected.errors
+
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    slow = StrawberryGraphQLCoreExecutionContext.execute_field
+    taken: list[str] = []
+
+    def counted(self: Any, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
+        taken.append(f"{parent_type.name}.{fields[0].node.name.value}")
+        return slow(self, parent_type, source, fields, *rest)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    assert plain.execute_sync(query).data == expected.data
+    # Only the receipts' ids (their own resolve_id) went the ordinary way.
+    assert sorted(t for t in taken if t.endswith(".id")) == ["Receipt.id"] * 3
+    assert expected.data is not None
+    assert expected.data["receipts"][0]["id"] == str(relay.GlobalID("Receipt", "r-4"))
