@@ -18,6 +18,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gql_server import clock, db
+from gql_server.auth.caller_cache import CallerCache
 from gql_server.body_limit import BodyLimitMiddleware
 from gql_server.export_download import export_download
 from gql_server.graphiql_page import static_routes as graphiql_static_routes
@@ -70,6 +71,7 @@ def build_resources(
         job_runner=JobRunner(settings, outlook),
         deliveries=deliveries,
         mailer=Mailer(settings),
+        callers=CallerCache(settings.token_check_ms / 1000),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gql_server.auth.caller_cache import CallerCache
 from gql_server.mail import Mailer
 from gql_server.services.generation import JobRunner
 from gql_server.services.outlook import OutlookService
@@ -17,3 +18,4 @@ class Resources:
     job_runner: JobRunner
     deliveries: DeliveryWorker
     mailer: Mailer
+    callers: CallerCache

@@ -86,6 +86,10 @@ class Settings:
     login_attempts_per_account_address: int = 10
     login_attempts_per_account: int = 50
     login_window: timedelta = timedelta(minutes=15)
+    # A query checks its token against this process's copy of the caller's account for this
+    # long after reading it (auth/caller_cache.py): a revocation made by another process
+    # takes effect within it. 0 reads the account on every request.
+    token_check_ms: int = 2_000
     registrations_per_address: int = 20
     # Password reset by mail: the SMTP server (smtp://host:587 or smtps://user:pass@host:465;
     # unset, development and test log mails instead), the sender, the link mailed (a template
@@ -211,6 +215,8 @@ class Settings:
             )
         if self.is_production and self.password_reset_url.startswith("http://"):
             raise SettingsError("PASSWORD_RESET_URL must be an https:// link in production")
+        if not 0 <= self.token_check_ms <= 60_000:
+            raise SettingsError("TOKEN_CHECK_MS must be between 0 and 60000")
         if self.password_reset_ttl <= timedelta(0):
             raise SettingsError("PASSWORD_RESET_TTL_MINUTES must be positive")
         for network in self.forwarded_allow_ips:
@@ -349,6 +355,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
             metrics_token=config("METRICS_TOKEN", default=""),
             webhook_retry_seconds=_retry_seconds(config, defaults.webhook_retry_seconds),
             webhook_allow_private=config("WEBHOOK_ALLOW_PRIVATE", cast=_flag, default=None),
+            token_check_ms=config("TOKEN_CHECK_MS", cast=int, default=defaults.token_check_ms),
             smtp_url=config("SMTP_URL", default=""),
             mail_from=config("MAIL_FROM", default=defaults.mail_from),
             password_reset_url=config("PASSWORD_RESET_URL", default=""),

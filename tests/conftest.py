@@ -3,6 +3,7 @@ SQLite file, both migrated with the project's own migrations; the app is driven 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
@@ -120,13 +121,26 @@ def settings(database_url: str) -> Settings:
         # Reads wait for the refit their own writes asked for (tests check what a write did);
         # tests of stale reads set a small budget themselves.
         outlook_read_budget_ms=120_000,
+        # Tests change accounts in the database directly and expect the next request to see
+        # it; test_caller_cache.py tests the window.
+        token_check_ms=0,
     )
 
 
 async def empty_tables() -> None:
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        # The app's background workers start querying as soon as its lifespan starts: TRUNCATE
+        # takes its tables' locks one by one, and a worker's transaction holding one of them
+        # while it waits for another makes a deadlock PostgreSQL breaks by failing one side.
+        for attempt in range(5):
+            try:
+                await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+                break
+            except Exception as exc:
+                if "deadlock" not in str(exc).lower() or attempt == 4:
+                    raise
+                await asyncio.sleep(0.05)
     else:
         for table in TABLES:
             await conn.execute_script(f"DELETE FROM {table}")

@@ -39,6 +39,7 @@ class Server:
                 "FORECAST_EXECUTOR": "thread",
                 "LEDGER_NOW": TEST_NOW.isoformat(),
                 "OUTLOOK_READ_BUDGET_MS": "120000",
+                "TOKEN_CHECK_MS": "0",
                 **env,
             },
             cwd=workdir,

@@ -35,6 +35,9 @@ class Context:
     # Set by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
     _user: asyncio.Future[User] | None = field(default=None, init=False)
+    # Set by CallerFreshness for queries: the token may be checked against this process's
+    # recent copy of the caller's account (auth/caller_cache.py) instead of the database.
+    trust_cached_caller: bool = field(default=False, init=False)
     _shared: dict[str, asyncio.Future[Any]] = field(default_factory=dict, init=False)
     loaders: Loaders = field(init=False)
 
@@ -92,7 +95,7 @@ class Context:
             token = self._bearer_token()
             if token is None:
                 raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
-            self._user = asyncio.ensure_future(accounts.authenticate(self.settings, token))
+            self._user = asyncio.ensure_future(self._authenticate(token))
         user = await asyncio.shield(self._user)
         # A websocket keeps one context for all its operations: each one asks again whether
         # the token expired or was revoked since the socket authenticated (logout, a new
@@ -100,6 +103,17 @@ class Context:
         if isinstance(self.request, WebSocket) and not await self._token_holds(user):
             raise Unauthenticated("token expired or was revoked; sign in again")
         note_user(user.id)  # for the operation's log lines
+        return user
+
+    async def _authenticate(self, token: str) -> User:
+        callers = self.resources.callers if self.resources is not None else None
+        if callers is None or not callers.enabled or not self.trust_cached_caller:
+            return await accounts.authenticate(self.settings, token)
+        claims = tokens.decode_token(self.settings, token, "access")  # signature and expiry
+        user = callers.get(claims.user_id, claims.version)
+        if user is None:
+            user = await accounts.authenticate(self.settings, token)
+            callers.put(user)
         return user
 
     async def require_live_session(self) -> User:

@@ -22,6 +22,7 @@ from gql_server.graphql.accounts import AccountMutations, AccountQueries
 from gql_server.graphql.alerts import AlertMutations, AlertQueries, AlertSubscriptions
 from gql_server.graphql.buffer import BufferMutations
 from gql_server.graphql.caller import CallerFields
+from gql_server.graphql.caller_freshness import CallerFreshness
 from gql_server.graphql.category_rules import CategoryRuleMutations, CategoryRuleQueries
 from gql_server.graphql.costs import cost_rule
 from gql_server.graphql.data_export import DataExportQueries
@@ -113,6 +114,7 @@ def create_schema(settings: Settings) -> Schema:
         partial(DocumentCache, documents),
         partial(AddValidationRules, rules),
         RefitAfterWrites,
+        CallerFreshness,
     ]
     schema = Schema(
         query=Query,
