@@ -23,13 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import random
 import resource
 import statistics
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +37,7 @@ from asgi_lifespan import LifespanManager
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import copy_transactions, scratch_database
+from bench.common import copy_transactions, scratch_database, two_years_of_rows
 from gql_server.app import create_app
 from gql_server.auth.passwords import hash_password
 from gql_server.services import data_export, erasure
@@ -70,29 +68,7 @@ async def seed(url: str, count: int, password_hash: str) -> int:
             EMAIL,
             password_hash,
         )
-        rng = random.Random(11)
-        start = datetime.now(UTC) - timedelta(days=730)
-        rows, balance = [], Decimal(25000)
-        for i in range(count):
-            income = rng.random() < 0.14
-            cents = rng.randint(500_00, 2_000_000) if income else rng.randint(20_00, 3000_00)
-            amount = Decimal(cents) / 100
-            balance += amount if income else -amount
-            when = start + timedelta(seconds=i * 730 * 86400 // count)
-            rows.append(
-                (
-                    user_id,
-                    when,
-                    amount,
-                    "income" if income else "expense",
-                    "Freelance income" if income else "Groceries",
-                    "Upwork" if income else "BigBasket",
-                    "",
-                    balance,
-                    when,
-                    when,
-                )
-            )
+        rows, _ = two_years_of_rows(user_id, count, Decimal(25000), seed=11)
         await copy_transactions(conn, rows)
         # Sources with transactions linked: erasing them is where an unindexed reference
         # from the ledger would cost a scan per source.

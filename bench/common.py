@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import socket
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import asyncpg
 
@@ -80,6 +83,37 @@ TRANSACTION_COLUMNS = (
     "created_at",
     "updated_at",
 )
+
+
+def two_years_of_rows(
+    user_id: int, count: int, opening: Decimal, seed: int
+) -> tuple[list[tuple], datetime]:
+    """`count` transactions (TRANSACTION_COLUMNS) spread evenly over the two years up to now,
+    one in seven an income, with exact running balances from `opening`; and their start."""
+    rng = random.Random(seed)
+    start = datetime.now(UTC) - timedelta(days=730)
+    rows, balance = [], opening
+    for i in range(count):
+        income = rng.random() < 0.14
+        cents = rng.randint(500_00, 2_000_000) if income else rng.randint(20_00, 3000_00)
+        amount = Decimal(cents) / 100
+        balance += amount if income else -amount
+        when = start + timedelta(seconds=i * 730 * 86400 // count)
+        rows.append(
+            (
+                user_id,
+                when,
+                amount,
+                "income" if income else "expense",
+                "Freelance income" if income else "Groceries",
+                "Upwork" if income else "BigBasket",
+                "",
+                balance,
+                when,
+                when,
+            )
+        )
+    return rows, start
 
 
 async def copy_transactions(connection: asyncpg.Connection, rows: list[tuple]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,7 +21,13 @@ from asgi_lifespan import LifespanManager
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import copy_transactions, scratch_database, summary, time_calls
+from bench.common import (
+    copy_transactions,
+    scratch_database,
+    summary,
+    time_calls,
+    two_years_of_rows,
+)
 from gql_server.app import create_app
 from gql_server.models import Direction, User
 from gql_server.services import ledger
@@ -54,35 +59,13 @@ WINDOW_PAGE = """SELECT * FROM (
 async def seed(url: str, count: int) -> tuple[int, datetime]:
     """One user with `count` transactions over two years, written with COPY."""
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
-    rng = random.Random(7)
     user_id = await conn.fetchval(
         "INSERT INTO app_user (email, password_hash, full_name, currency, timezone, role, "
         "is_active, token_version, created_at, updated_at, opening_balance) VALUES "
         "('bench@example.in', 'x', 'Bench', 'INR', 'Asia/Kolkata', 'user', true, 0, now(), now(),"
         " 25000) RETURNING id"
     )
-    start = datetime.now(UTC) - timedelta(days=730)
-    rows, balance = [], Decimal(25000)
-    for i in range(count):
-        income = rng.random() < 0.14
-        amount = Decimal(rng.randint(500_00, 2_000_000) if income else rng.randint(20_00, 3000_00))
-        amount /= 100
-        balance += amount if income else -amount
-        when = start + timedelta(seconds=i * 730 * 86400 // count)
-        rows.append(
-            (
-                user_id,
-                when,
-                amount,
-                "income" if income else "expense",
-                "Freelance income" if income else "Groceries",
-                "Upwork" if income else "BigBasket",
-                "",
-                balance,
-                when,
-                when,
-            )
-        )
+    rows, start = two_years_of_rows(user_id, count, Decimal(25000), seed=7)
     await copy_transactions(conn, rows)
     await conn.close()
     return user_id, start

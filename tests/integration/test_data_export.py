@@ -6,12 +6,11 @@ out; revoked tokens, bad pages and too many exports are refused with a code."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import tracemalloc
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,30 +23,20 @@ from tortoise.fields.relational import ForeignKeyFieldInstance, OneToOneFieldIns
 from tortoise.models import Model
 
 from gql_server import db
-from gql_server.core.known_money.items import Cadence
-from gql_server.core.tax.payments import PaymentKind
 from gql_server.models import (
     Alert,
-    AlertPreferences,
-    Buffer,
     BufferEntry,
-    BufferEntryKind,
     CategoryRule,
-    DeliveryStatus,
-    Direction,
     GenerationJob,
     IncomeSource,
     Insight,
     PasswordResetToken,
     RateLimitCounter,
     RecurringItem,
-    RecurringSource,
     RefreshToken,
     SignInAddress,
     StatementImport,
-    StoredOutlook,
     TaxPayment,
-    TaxProfile,
     Transaction,
     User,
     Webhook,
@@ -56,7 +45,8 @@ from gql_server.models import (
 from gql_server.services import data_export
 from gql_server.services.cursors import encode_cursor
 from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code
-from tests.factories import make_source, make_transactions, make_user
+from tests.every_table import fill_every_table
+from tests.factories import make_transactions, make_user
 from tests.live_server import Server
 
 EXPORT = """query($after: String, $first: Int) {
@@ -68,140 +58,10 @@ NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 OTHER_JTI = "0b5b7c1e-75a4-4b8e-9a34-3c1e0fbbd7a1"
 
 
-async def _fill(user_id: int, tag: str) -> dict[str, str]:
-    """A row in every section of `user_id`'s, its text marked with `tag`; the credentials
-    among them, which no export may show."""
-    source = await make_source(user_id, f"{tag} Client")
-    await make_transactions(user_id, 9, source_ids=[source.id])
-    await RecurringItem.create(
-        user_id=user_id,
-        merchant=f"{tag} Rent",
-        counterparty=f"{tag.lower()} rent",
-        category="Rent",
-        direction=Direction.EXPENSE,
-        amount=Decimal("15000.00"),
-        cadence=Cadence.MONTHLY,
-        day_of_month=5,
-        next_date=date(2026, 12, 5),
-        source=RecurringSource.DECLARED,
-        income_source_id=source.id,
-    )
-    buffer = await Buffer.create(user_id=user_id, balance=Decimal("500.00"))
-    await BufferEntry.create(
-        buffer_id=buffer.id,
-        kind=BufferEntryKind.DEPOSIT,
-        amount=Decimal("500.00"),
-        balance_after=Decimal("500.00"),
-        note=f"{tag} deposit",
-        idempotency_key=f"{tag}-1",
-    )
-    await StoredOutlook.create(
-        user_id=user_id,
-        fingerprint=f"{tag}-fingerprint",
-        as_of=date(2026, 11, 20),
-        model="ets",
-        features={"incomeCv": 0.4},
-        horizons=[{"days": 30, "p50": "1200.50"}],
-        generated_at=NOW,
-    )
-    await Insight.create(
-        user_id=user_id,
-        kind="INCOME_CONCENTRATION",
-        severity="info",
-        title=f"{tag} insight",
-        message="Most income comes from one client.",
-        metrics={"share": 0.8},
-        period_start=date(2026, 8, 1),
-        importance=0.7,
-        created_at=NOW,
-    )
-    await StatementImport.create(
-        user_id=user_id,
-        format="HDFC_CSV",
-        file_name=f"{tag}.csv",
-        file_sha256="0" * 64,
-        rows_read=3,
-        added=3,
-        duplicates=0,
-        linked=0,
-        skipped=0,
-        reconciled=True,
-        statement_closing_balance=Decimal("10.10"),
-        problems=[{"row": 4, "message": "no date"}],
-    )
-    await CategoryRule.create(
-        user_id=user_id, position=1, narration_contains=f"{tag.lower()} cafe", set_category="Food"
-    )
-    await TaxProfile.create(
-        user_id=user_id, deductions=Decimal("150000.00"), business_expense_categories=["Software"]
-    )
-    await TaxPayment.create(
-        user_id=user_id,
-        financial_year="2026-27",
-        kind=PaymentKind.ADVANCE_TAX,
-        amount=Decimal("12345.67"),
-        paid_on=date(2026, 9, 15),
-    )
-    await AlertPreferences.create(
-        user_id=user_id,
-        shortfall_threshold_7=0.2,
-        shortfall_threshold_30=0.3,
-        low_balance_below=Decimal("1000.00"),
-        income_overdue_days=3,
-        enabled_kinds=["SHORTFALL_RISK"],
-    )
-    await Alert.create(
-        user_id=user_id,
-        key=f"{tag}-low",
-        kind="LOW_BALANCE_AHEAD",
-        severity="warning",
-        title=f"{tag} alert",
-        message="Low balance ahead.",
-        metrics={"lowest": "-200.00"},
-        created_at=NOW,
-    )
-    secret = f"whsec_{tag}{hashlib.sha256(tag.encode()).hexdigest()[:24]}"
-    webhook = await Webhook.create(
-        user_id=user_id, url=f"https://{tag.lower()}.example.in/hook", kinds=[], secret=secret
-    )
-    # Delivered already, so the app's delivery worker leaves it alone.
-    await WebhookDelivery.create(
-        webhook_id=webhook.id,
-        message_id=f"msg_{tag}",
-        event_type="alert.fired",
-        body=orjson.dumps({"type": "alert.fired", "data": {"title": f"{tag} alert"}}).decode(),
-        status=DeliveryStatus.DELIVERED,
-        attempts=1,
-        next_attempt_ms=0,
-        delivered_at=NOW,
-    )
-    reset_hash = hashlib.sha256(f"reset-{tag}".encode()).hexdigest()
-    await PasswordResetToken.create(
-        user_id=user_id,
-        token_hash=reset_hash,
-        created_at=NOW,
-        expires_at=NOW + timedelta(minutes=30),
-    )
-    job_hash = f"$argon2id$v=19$m=65536,t=3,p=4$job{tag}"
-    job = await GenerationJob.create(
-        users_requested=1,
-        days=30,
-        seed=7,
-        patterns="gig",
-        password_hash=job_hash,
-        requested_by_id=user_id,
-    )
-    await User.filter(id=user_id).update(generation_job_id=job.id)
-    await SignInAddress.get_or_create(
-        user_id=user_id, address="198.51.100.9", defaults={"last_signed_in_at": NOW}
-    )
-    return {"webhook secret": secret, "reset token hash": reset_hash, "job hash": job_hash}
-
-
 async def _other_user() -> int:
     """Someone else, with rows in every section and a session of their own."""
     other = await make_user("other@example.in")
-    await _fill(other.id, "Zanzibar")
+    await fill_every_table(other.id, "Zanzibar", NOW)
     await RefreshToken.create(
         jti=OTHER_JTI,
         user_id=other.id,
@@ -230,7 +90,7 @@ async def _me(api: Api) -> User:
 async def test_every_section_holds_the_callers_rows_and_nobody_elses(api: Api) -> None:
     await api.register()
     me = await _me(api)
-    await _fill(me.id, "Marigold")
+    await fill_every_table(me.id, "Marigold", NOW)
     await _other_user()
     phone = await api.client.post(
         "/graphql",
@@ -373,7 +233,7 @@ async def test_pages_give_every_transaction_once_and_match_the_download(
 async def test_no_credential_is_ever_exported(api: Api) -> None:
     first = await api.register()
     me = await _me(api)
-    credentials = await _fill(me.id, "Marigold")
+    credentials = await fill_every_table(me.id, "Marigold", NOW)
     second = (await api.post(LOGIN, {"e": "priya@example.in", "p": STRONG_PASSWORD}))["data"][
         "login"
     ]

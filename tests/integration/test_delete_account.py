@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -24,27 +22,20 @@ from tortoise.transactions import in_transaction
 
 from gql_server import db, locks
 from gql_server.core.alerts.conditions import AlertKind, Condition, Severity
-from gql_server.core.tax.payments import PaymentKind
 from gql_server.models import (
     AccountErasure,
     Alert,
     AlertPreferences,
     Buffer,
     BufferEntry,
-    BufferEntryKind,
     CategoryRule,
-    DeliveryStatus,
-    Direction,
     ForecastLease,
     GenerationJob,
     IncomeSource,
     Insight,
-    JobStatus,
     PasswordResetToken,
     RateLimitCounter,
-    RecurringCadence,
     RecurringItem,
-    RecurringSource,
     RefitRequest,
     RefreshToken,
     SignInAddress,
@@ -63,7 +54,8 @@ from gql_server.services.outlook import OutlookService
 from gql_server.services.password_reset import email_counter_key
 from gql_server.services.webhook_deliveries import DeliveryTimes, DeliveryWorker
 from tests.conftest import BOTH_BACKENDS, STRONG_PASSWORD, Api, error_code, row_id
-from tests.factories import give_generated_history, make_source, make_transactions
+from tests.every_table import FAR_FUTURE_MS, fill_every_table
+from tests.factories import give_generated_history
 
 DELETE = "mutation($p: String!) { deleteAccount(password: $p) }"
 ME = "{ me { email } }"
@@ -106,7 +98,6 @@ OWNED_TABLES = {model._meta.db_table for model in OWNED}
 # the erasure records themselves.
 UNRELATED: set[type[Model]] = {RateLimitCounter, AccountErasure}
 
-FAR_FUTURE_MS = 4_000_000_000_000  # 2096: no worker of the running app claims these rows
 NOW = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)
 
 
@@ -152,125 +143,9 @@ def keys_naming(keys: set[str], user_id: int, email: str) -> set[str]:
 
 
 async def fill(user_id: int, email: str) -> None:
-    """A row of the user in every table that relates to a user, beyond what registering and
-    signing in wrote (refresh tokens, sign-in addresses). Rows the running app's workers would
-    pick up (refit requests, deliveries) are due in 2096."""
-    source = await make_source(user_id)
-    await make_transactions(user_id, 12, source_ids=[source.id])
-    await RecurringItem.create(
-        user_id=user_id,
-        merchant="Rent",
-        counterparty="rent",
-        category="Rent",
-        direction=Direction.EXPENSE,
-        amount=Decimal("15000.00"),
-        cadence=RecurringCadence.MONTHLY,
-        day_of_month=5,
-        next_date=date(2026, 12, 5),
-        source=RecurringSource.DECLARED,
-        income_source_id=source.id,
-    )
-    buffer = await Buffer.create(user_id=user_id, balance=Decimal("500.00"))
-    await BufferEntry.create(
-        buffer_id=buffer.id,
-        kind=BufferEntryKind.DEPOSIT,
-        amount=Decimal("500.00"),
-        balance_after=Decimal("500.00"),
-        idempotency_key="first",
-    )
-    # As of the ledger's today: the daily roll does not ask for its refit.
-    await StoredOutlook.create(
-        user_id=user_id,
-        fingerprint="f" * 64,
-        as_of=date(2026, 11, 28),
-        model="naive",
-        features={},
-        horizons=[],
-        generated_at=NOW,
-    )
-    await Insight.create(
-        user_id=user_id,
-        kind="SPENDING_UP",
-        severity="info",
-        title="Spending rose",
-        message="You spent more on food.",
-        metrics={},
-        importance=0.5,
-        created_at=NOW,
-    )
-    await StatementImport.create(
-        user_id=user_id,
-        format="HDFC",
-        file_name="march.csv",
-        file_sha256="0" * 64,
-        rows_read=1,
-        added=1,
-        duplicates=0,
-        linked=0,
-        skipped=0,
-        reconciled=True,
-        problems=[],
-    )
-    await CategoryRule.create(
-        user_id=user_id, position=0, narration_contains="swiggy", set_income_source_id=source.id
-    )
-    await RefitRequest.create(
-        user_id=user_id, first_requested_ms=FAR_FUTURE_MS, due_ms=FAR_FUTURE_MS
-    )
-    await TaxProfile.create(user_id=user_id)
-    await TaxPayment.create(
-        user_id=user_id,
-        financial_year="2026-27",
-        kind=PaymentKind.ADVANCE_TAX,
-        amount=Decimal("10000.00"),
-        paid_on=date(2026, 9, 15),
-    )
-    await AlertPreferences.create(
-        user_id=user_id,
-        shortfall_threshold_7=0.2,
-        shortfall_threshold_30=0.3,
-        low_balance_below=Decimal("1000.00"),
-        income_overdue_days=5,
-        enabled_kinds=[],
-    )
-    await Alert.create(
-        user_id=user_id,
-        key="LOW_BALANCE",
-        kind="LOW_BALANCE",
-        severity="warning",
-        title="Low balance",
-        message="Your balance may fall below Rs 1,000.",
-        metrics={},
-        created_at=NOW,
-    )
-    hook = await Webhook.create(
-        user_id=user_id, url="https://hooks.example.in/in", kinds=[], secret="whsec_x"
-    )
-    await WebhookDelivery.create(
-        webhook_id=hook.id,
-        message_id=f"msg_{secrets.token_hex(8)}",
-        event_type="alert.fired",
-        body="{}",
-        status=DeliveryStatus.PENDING,
-        next_attempt_ms=FAR_FUTURE_MS,
-    )
-    await ForecastLease.create(user_id=user_id, slot=0, holder="h", expires_at=FAR_FUTURE_MS)
-    await PasswordResetToken.create(
-        user_id=user_id,
-        token_hash=secrets.token_hex(32),
-        created_at=NOW,
-        expires_at=NOW + timedelta(minutes=30),
-    )
-    await GenerationJob.create(
-        status=JobStatus.SUCCEEDED,
-        users_requested=1,
-        days=30,
-        seed=1,
-        patterns="stable",
-        password_hash="x",
-        requested_by_id=user_id,
-    )
-    # Counters under keys that name the user, as failed attempts leave them.
+    """A row of the user in every table that relates to a user (tests/every_table.py), and
+    counters under keys that name them, as failed attempts leave them."""
+    await fill_every_table(user_id, f"User{user_id}", NOW, queued=True)
     await RateLimitCounter.create(key=email_counter_key(email), window=1, expires_at=FAR_FUTURE_MS)
     await RateLimitCounter.create(key=f"login:account:{email}", window=1, expires_at=FAR_FUTURE_MS)
     for key in (f"data-export:{user_id}", f"password-reset-use:user:{user_id}"):
