@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import threading
 import time
@@ -108,11 +109,16 @@ def _close_quietly(client: Any) -> None:
         client.close(timeout=DASK_CONNECT_TIMEOUT_S)
 
 
-def _call_on(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
-    """From a pool's thread: run `callback` on the loop (unless the loop has closed)."""
+def _call_on(
+    loop: asyncio.AbstractEventLoop, callback: Callable[[], None], context: contextvars.Context
+) -> None:
+    """From a pool's thread: run `callback` on the loop (unless the loop has closed), in
+    `context`, the submitting task's: the pool's thread has none of its context variables,
+    and the callback's work (giving a lease back) needs the database the task was using
+    (Tortoise keeps it in a context variable outside a server, e.g. `gql-server generate`)."""
     # A closed loop means the server is shutting down; its slots and leases go with it.
     with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(callback)
+        loop.call_soon_threadsafe(callback, context=context)
 
 
 def executor_factory(kind: str, size: int) -> Callable[[], Executor]:
@@ -237,11 +243,12 @@ class ForecastPool:
             over()
             raise
         submitted = time.perf_counter()
+        context = contextvars.copy_context()
 
         def ended(done: Future[T]) -> None:
             if not done.cancelled():
                 FIT_SECONDS.observe(time.perf_counter() - submitted)
-            _call_on(loop, over)
+            _call_on(loop, over, context)
 
         future.add_done_callback(ended)
         try:
