@@ -77,7 +77,12 @@ class ForecastLeases:
     async def _delete(self, lease: Lease) -> None:
         try:
             await db.execute(_GIVE_BACK, lease.user_id, lease.slot, lease.holder)
-        except Exception:  # the lease expires on its own; nothing else depends on this delete
+        except Exception as exc:  # the lease expires on its own; nothing else depends on it
+            if db.connection_lost(exc):
+                # A fit that ended while the server shut down (its database pool closing), or
+                # while the database was away: expected, and the expiry covers it.
+                logger.info("forecast lease %s was left to expire: no database", lease)
+                return
             logger.warning("could not give back forecast lease %s", lease, exc_info=True)
 
     async def drain(self) -> None:
