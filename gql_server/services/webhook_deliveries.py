@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from gql_server import db
 from gql_server.core.alerts.conditions import AlertKind, Condition, Severity
 from gql_server.models import DeliveryStatus, Webhook, WebhookDelivery
+from gql_server.services.claim_loop import claim_forever
 from gql_server.webhooks import outbound, signing
 
 logger = logging.getLogger("gql_server.webhooks")
@@ -85,16 +86,12 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                await self._claim_and_start()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: try again at the next poll
-                logger.warning("could not claim webhook deliveries: %s", exc)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.times.poll_s)
+        await claim_forever(
+            self._claim_and_start,
+            self._wake,
+            self.times.poll_s,
+            lambda exc: logger.warning("could not claim webhook deliveries: %s", exc),
+        )
 
     async def _claim_and_start(self) -> None:
         free = self.concurrency - len(self._running)

@@ -13,7 +13,6 @@ write came in meanwhile (its `version` moved): then it waits its turn again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -23,6 +22,7 @@ from datetime import date, timedelta
 
 from gql_server import clock, db
 from gql_server.errors import ServiceUnavailable
+from gql_server.services.claim_loop import claim_forever
 
 logger = logging.getLogger("gql_server.refits")
 
@@ -158,16 +158,12 @@ class RefitQueue:
 
     async def run_forever(self) -> None:
         """Claim due refits and run them, `workers` at a time (the lifespan's task)."""
-        while True:
-            try:
-                await self._claim_and_start()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: try again at the next poll
-                _warn("could not claim refits", exc)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.times.poll_s)
+        await claim_forever(
+            self._claim_and_start,
+            self._wake,
+            self.times.poll_s,
+            lambda exc: _warn("could not claim refits", exc),
+        )
 
     async def _claim_and_start(self) -> None:
         free = self.workers - len(self.running)
