@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gql_server import db
+from gql_server.auth import tokens
 from gql_server.errors import ApiError, RateLimited, ServiceUnavailable, Unauthenticated
 from gql_server.log_format import note_user
 from gql_server.models import User
@@ -26,13 +27,6 @@ from gql_server.settings import Settings
 logger = logging.getLogger("gql_server.export")
 
 _STATUS = {Unauthenticated: 401, RateLimited: 429, ServiceUnavailable: 503}
-
-
-def _bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 def _error(error: ApiError) -> JSONResponse:
@@ -52,7 +46,7 @@ async def _caller(request: Request) -> User:
     """The caller, checked as /graphql checks it (signature, expiry, type, token version),
     and, unless the request only asks for the headers, counted as a whole export."""
     settings: Settings = request.app.state.settings
-    token = _bearer_token(request)
+    token = tokens.bearer_token(request.headers.get("authorization", ""))
     if token is None:
         raise Unauthenticated("sign in first: send 'Authorization: Bearer <accessToken>'")
     try:

@@ -91,3 +91,11 @@ def decode_token(settings: Settings, token: str, expected_type: TokenType) -> To
         )
     except (TypeError, ValueError):
         raise Unauthenticated("token is invalid") from None
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an "Authorization: Bearer <token>" header's value (None for any other)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

@@ -83,10 +83,7 @@ class Context:
         if not header and isinstance(self.connection_params, dict):
             # Browsers cannot set headers on a websocket; clients send it in connection_init.
             header = str(self.connection_params.get("Authorization", ""))
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return token.strip()
+        return tokens.bearer_token(header)
 
     async def require_user(self) -> User:
         """The caller, checked once per request (signature, expiry, type, token version): the
