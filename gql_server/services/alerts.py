@@ -36,6 +36,7 @@ from gql_server.core.alerts.conditions import (
     covered_share,
     evaluate,
 )
+from gql_server.core.calendar import clipped_date
 from gql_server.core.known_money.items import counterparty
 from gql_server.core.outlook import Surroundings
 from gql_server.errors import BadUserInput, RateLimited
@@ -49,7 +50,7 @@ from gql_server.models import (
     StoredOutlook,
     User,
 )
-from gql_server.services import webhooks
+from gql_server.services import recurring_items, webhooks
 from gql_server.services.outlook.views import HorizonView
 from gql_server.services.validation import local_today
 from gql_server.services.webhook_deliveries import DeliveryWorker
@@ -130,15 +131,16 @@ def _day_share(view: HorizonView, start: date, day: date) -> float:
 
 
 def _expected_after(item: RecurringItem) -> date | None:
-    """The next date the item was due after its last payment."""
+    """The next date the item was due after its last payment (its rhythm as the forecast
+    reads it: a weekly item is stored without interval_days)."""
     if item.last_date is None:
         return None
-    if item.interval_days:
-        return item.last_date + timedelta(days=item.interval_days)
+    interval = recurring_items.to_series(item).interval_days
+    if interval:
+        return item.last_date + timedelta(days=interval)
     month = item.last_date.month % 12 + 1
     year = item.last_date.year + (item.last_date.month == 12)
-    day = min(item.day_of_month or item.last_date.day, 28)
-    return date(year, month, day)
+    return clipped_date(year, month, item.day_of_month or item.last_date.day)
 
 
 async def situation(user: User, stored: StoredOutlook, around: Surroundings) -> Situation:
