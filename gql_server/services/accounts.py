@@ -165,7 +165,13 @@ async def refresh(settings: Settings, refresh_token: str, user_agent: str | None
     if not used:
         if row is None or row.used_at is None or row.expires_at <= now:
             raise Unauthenticated("refresh token is invalid or expired")
-        if now - row.used_at > timedelta(seconds=GRACE_SECONDS):
+        grace = timedelta(seconds=GRACE_SECONDS)
+        # Once: the grace is taken by moving the spend back past it (one conditional UPDATE,
+        # so of two late tabs one gets it); a token replayed again within the seconds counts
+        # as leaked like any later one.
+        if now - row.used_at > grace or not await RefreshToken.filter(
+            jti=claims.jti, used_at=row.used_at
+        ).update(used_at=row.used_at - grace - timedelta(seconds=1)):
             # A used token presented again means it leaked: end every session of the user.
             await sign_out_everywhere(claims.user_id)
             raise Unauthenticated("refresh token was already used; every session was signed out")

@@ -111,3 +111,17 @@ async def test_an_ended_sessions_token_can_neither_export_nor_erase(api: Api) ->
     assert "errors" not in await api.post(
         "{ exportMyData { generatedAt } }", token=laptop["accessToken"]
     )
+
+
+@BOTH_BACKENDS
+async def test_the_grace_is_once_a_third_presentation_counts_as_leaked(api: Api) -> None:
+    """Replaying a spent token within the seconds of grace must not mint pair after pair."""
+    first = await api.register()
+    assert "errors" not in await api.post(REFRESH, {"t": first["refreshToken"]})
+    second = await api.post(REFRESH, {"t": first["refreshToken"]})
+    assert "errors" not in second, second
+    third = await api.post(REFRESH, {"t": first["refreshToken"]})
+    assert error_code(third) == "UNAUTHENTICATED"
+    assert "signed out" in third["errors"][0]["message"]
+    token = second["data"]["refreshToken"]["accessToken"]
+    assert error_code(await api.post("{ me { email } }", token=token)) == "UNAUTHENTICATED"
