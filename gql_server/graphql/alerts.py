@@ -130,10 +130,9 @@ class Webhook(relay.Node):
         description="Set when every delivery failed for a day; deliveries stopped."
     )
 
-    @strawberry.field(description="The latest deliveries first; first is at most 100.")
+    @strawberry.field(description="The latest deliveries first; first: 1 to 100.")
     async def deliveries(self, info: Info, first: int = 20) -> list[WebhookDelivery]:
         user = await info.context.require_user()
-        row = await webhooks.get_webhook(user, str(self.id))
         return [
             WebhookDelivery(
                 message_id=d.message_id,
@@ -145,7 +144,7 @@ class Webhook(relay.Node):
                 created_at=d.created_at,
                 delivered_at=d.delivered_at,
             )
-            for d in await webhooks.deliveries(row, first)
+            for d in await webhooks.deliveries(user, self.id, first)
         ]
 
     @classmethod
@@ -190,7 +189,7 @@ class WebhookInput:
 class AlertQueries:
     @strawberry.field(
         permission_classes=[IsAuthenticated],
-        description="The caller's alerts, the latest first (first: at most 100).",
+        description="The caller's alerts, the latest first (first: 1 to 100).",
     )
     async def alerts(self, info: Info, first: int | None = 20) -> list[Alert]:
         user = await info.context.require_user()

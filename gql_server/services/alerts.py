@@ -50,7 +50,7 @@ from gql_server.models import (
     StoredOutlook,
     User,
 )
-from gql_server.services import recurring_items, webhooks
+from gql_server.services import pages, recurring_items, webhooks
 from gql_server.services.outlook.views import HorizonView
 from gql_server.services.validation import local_today
 from gql_server.services.webhook_deliveries import DeliveryWorker
@@ -112,7 +112,7 @@ async def list_alerts(user: User, first: int, *, open_only: bool = False) -> lis
     query = Alert.filter(user_id=user.id)
     if open_only:
         query = query.filter(cleared_at=None)
-    return await query.order_by("-id").limit(max(1, min(first, MAX_LISTED)))
+    return await query.order_by("-id").limit(pages.page_size(first, MAX_LISTED))
 
 
 def _key(name: str) -> str:

@@ -22,12 +22,14 @@ from gql_server import db
 from gql_server.core.alerts.conditions import AlertKind, Condition, Severity
 from gql_server.models import DeliveryStatus, Webhook, WebhookDelivery
 from gql_server.services.claim_loop import claim_forever
+from gql_server.settings import Settings
 from gql_server.webhooks import outbound, signing
 
 logger = logging.getLogger("gql_server.webhooks")
 
-# About a day in all (27 h): a receiver away for a night still gets every alert.
-DEFAULT_RETRY_SECONDS = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200)
+# About a day in all (27 h): a receiver away for a night still gets every alert (the
+# setting's default, WEBHOOK_RETRY_SECONDS).
+DEFAULT_RETRY_SECONDS = Settings.webhook_retry_seconds
 
 _CLAIM_POSTGRES = """
 UPDATE webhook_delivery SET claimed_by = $3, claimed_until_ms = $4

@@ -17,7 +17,7 @@ from gql_server import locks
 from gql_server.core.alerts.conditions import AlertKind
 from gql_server.errors import BadUserInput, NotFound
 from gql_server.models import Alert, User, Webhook, WebhookDelivery
-from gql_server.services import validation
+from gql_server.services import pages, validation
 from gql_server.services.validation import object_id
 from gql_server.webhooks import signing
 from gql_server.webhooks.urls import WebhookUrlError, check_url
@@ -102,9 +102,15 @@ async def delete_webhook(user: User, webhook_id: str) -> None:
     await row.delete()
 
 
-async def deliveries(webhook: Webhook, first: int) -> list[WebhookDelivery]:
-    limit = max(1, min(first, MAX_DELIVERIES_LISTED))
-    return await WebhookDelivery.filter(webhook_id=webhook.id).order_by("-id").limit(limit)
+async def deliveries(user: User, webhook_id: int, first: int) -> list[WebhookDelivery]:
+    """The endpoint's latest deliveries, in one query scoped to the caller (the endpoint was
+    read as theirs already, by its list or by id)."""
+    limit = pages.page_size(first, MAX_DELIVERIES_LISTED)
+    return (
+        await WebhookDelivery.filter(webhook_id=webhook_id, webhook__user_id=user.id)
+        .order_by("-id")
+        .limit(limit)
+    )
 
 
 async def enqueue(user_id: int, alert: Alert, event: str, connection: BaseDBAsyncClient) -> int:

@@ -555,3 +555,18 @@ async def test_new_alert_settings_make_the_outlook_stale(api: Api) -> None:
     assert await inputs.fingerprint(user, date(2026, 11, 27)) != before
     await api.post(FORECAST)
     assert await _kinds_open(user) == {"SHORTFALL_RISK"}
+
+
+async def test_a_page_size_out_of_range_is_bad_user_input(api: Api) -> None:
+    """As every list's `first`: refused with a code, not quietly clamped."""
+    await api.register()
+    made = await api.post(CREATE, {"i": {"url": "https://hooks.example.in/gigcash"}})
+    assert "errors" not in made, made
+    for first in (0, 101):
+        for query in (
+            "query($n: Int) { alerts(first: $n) { id } }",
+            "query($n: Int!) { webhooks { deliveries(first: $n) { messageId } } }",
+        ):
+            body = await api.post(query, {"n": first})
+            assert error_code(body) == "BAD_USER_INPUT", body
+            assert body["errors"][0]["extensions"]["field"] == "first"

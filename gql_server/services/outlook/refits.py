@@ -18,11 +18,12 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from gql_server import clock, db
+from gql_server import db
 from gql_server.errors import ServiceUnavailable
 from gql_server.services.claim_loop import claim_forever
+from gql_server.services.validation import history_end
 
 logger = logging.getLogger("gql_server.refits")
 
@@ -146,12 +147,12 @@ class RefitQueue:
     async def roll_days(self) -> int:
         """Asks for the refit of (a batch of) outlooks computed before their user's
         yesterday; returns how many."""
-        latest = clock.today(_LATEST_ZONE) - timedelta(days=1)
+        latest = history_end(_LATEST_ZONE)
         asked = 0
         for row in await db.fetch_rows(_BEHIND, latest, ROLL_BATCH):
             as_of = row["as_of"]
             day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-            if day < clock.today(row["timezone"]) - timedelta(days=1):
+            if day < history_end(row["timezone"]):
                 await self.request(int(row["user_id"]), now=True)
                 asked += 1
         return asked
