@@ -10,16 +10,29 @@ arguments, the value is read and coerced to its output form directly, as complet
 would; anything out of the ordinary (an exception, a null, a value the scalar refuses) goes
 the ordinary way, which reads the attribute again and reports the error exactly as before.
 A Relay node's `id` is made the same way Strawberry makes it, without its per-field wrapping.
+
+A step further (`execute_fields`): when every field an object's selection asks for is plain in
+that sense, recursively (a leaf, a node's id, or an object or a list of objects whose own
+selection is plain: a page's connection, edges, nodes and pageInfo), the whole object is built
+in one loop from a plan made once per request and selection, with no per-field path, resolve
+info, awaitable check or completion. A 50-row page is then one loop over its rows instead of
+about 600 trips through the executor. Anything the plan did not expect (an exception, a null
+where the schema says non-null, a value a scalar refuses, an object of the wrong type) drops
+the plan for that object, and the ordinary executor does it again from the start, reporting
+errors with their paths exactly as before (the fields it re-reads are attribute reads).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLScalarType,
     Undefined,
 )
@@ -51,6 +64,102 @@ def _plain_global_id(source: relay.Node, type_name: str) -> relay.GlobalID | Non
     if node_id is None:
         return None
     return relay.GlobalID(type_name=type_name, node_id=str(node_id))
+
+
+class _NotPlain(Exception):
+    """The plan met something it does not handle: the ordinary executor takes over."""
+
+
+_LEAF, _ID, _TYPENAME, _OBJECT, _LIST = range(5)
+
+
+class _Step:
+    """One field of a plain selection: how to read it and what to make of the value."""
+
+    __slots__ = (
+        "item_non_null",
+        "kind",
+        "leaf",
+        "name",
+        "non_null",
+        "object_type",
+        "resolve",
+        "sub",
+    )
+
+    # Any where a kind has no use for the slot: the loop below reads them without checks.
+    def __init__(self, name: str, kind: int, resolve: Callable[..., Any] | None = None) -> None:
+        self.name = name
+        self.kind = kind
+        self.resolve: Any = resolve
+        self.leaf: Any = None  # GraphQLScalarType | GraphQLEnumType, for leaves and ids
+        self.non_null = False
+        self.item_non_null = False
+        self.object_type: Any = None  # GraphQLObjectType, for objects and lists of them
+        self.sub: Any = None  # list[_Step]: the object's (or the list's objects') own plan
+
+
+def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
+    if isinstance(type_, GraphQLNonNull):
+        return type_.of_type, True
+    return type_, False
+
+
+def _leaf(value: Any, leaf: GraphQLScalarType | GraphQLEnumType, non_null: bool) -> Any:
+    if value is None:
+        if non_null:
+            raise _NotPlain
+        return None
+    coerced = leaf.coerce_output_value(value)
+    if coerced is None or coerced is Undefined:
+        raise _NotPlain
+    return coerced
+
+
+def _object(value: Any, step: _Step, non_null: bool) -> Any:
+    if value is None:
+        if non_null:
+            raise _NotPlain
+        return None
+    object_type = step.object_type
+    # Strawberry's is_type_of ignores its info argument (an isinstance check).
+    if object_type.is_type_of is not None and not object_type.is_type_of(value, None):
+        raise _NotPlain
+    return _build(step.sub, value, object_type)
+
+
+def _build(plan: list[_Step], source: Any, parent_type: GraphQLObjectType) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for step in plan:
+        kind = step.kind
+        if kind == _LEAF:
+            result[step.name] = _leaf(step.resolve(source, None), step.leaf, step.non_null)
+        elif kind == _ID:
+            global_id = (
+                _plain_global_id(source, parent_type.name)
+                if isinstance(source, relay.Node)
+                else None
+            )
+            if global_id is None:
+                raise _NotPlain
+            result[step.name] = _leaf(global_id, step.leaf, True)
+        elif kind == _TYPENAME:
+            result[step.name] = parent_type.name
+        elif kind == _OBJECT:
+            result[step.name] = _object(step.resolve(source, None), step, step.non_null)
+        else:
+            values = step.resolve(source, None)
+            if values is None:
+                if step.non_null:
+                    raise _NotPlain
+                result[step.name] = None
+            elif isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+                raise _NotPlain
+            elif step.sub is not None:
+                result[step.name] = [_object(v, step, step.item_non_null) for v in values]
+            else:
+                result[step.name] = [_leaf(v, step.leaf, step.item_non_null) for v in values]
+    return result
 
 
 class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -108,4 +217,85 @@ class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     pass
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
+        )
+
+    # --- whole objects ------------------------------------------------------------------------
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step] | None:
+        """The plan of a plain selection of `parent_type`, or None; made once per request and
+        selection (graphql-core keeps a selection's grouped field set for the request)."""
+        plans: dict[tuple[str, int], tuple[Any, list[_Step] | None]]
+        plans = self.__dict__.setdefault("_plain_plans", {})
+        key = (parent_type.name, id(grouped_field_set))
+        found = plans.get(key)
+        if found is not None:
+            return found[1]
+        plans[key] = (grouped_field_set, None)  # kept alive with the plan, so its id stays
+        plan = self._make_plan(parent_type, grouped_field_set)
+        plans[key] = (grouped_field_set, plan)
+        return plan
+
+    def _make_plan(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> list[_Step] | None:
+        plan: list[_Step] = []
+        is_node = any(i.name == "Node" for i in parent_type.interfaces)
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            name = node.name.value
+            if name == "__typename":
+                plan.append(_Step(response_name, _TYPENAME))
+                continue
+            field_def = parent_type.fields.get(name)
+            if field_def is None or node.arguments or field_def.args:
+                return None
+            type_, non_null = _unwrap(field_def.type)
+            if name == "id" and is_node and not _is_basic(field_def.resolve):
+                if not isinstance(type_, GraphQLScalarType):
+                    return None
+                step = _Step(response_name, _ID)
+                step.leaf = type_
+                plan.append(step)
+                continue
+            if not _is_basic(field_def.resolve):
+                return None
+            step = _Step(response_name, _LEAF, field_def.resolve)
+            step.non_null = non_null
+            if isinstance(type_, GraphQLList):
+                step.kind = _LIST
+                type_, step.item_non_null = _unwrap(type_.of_type)
+            elif isinstance(type_, GraphQLObjectType):
+                step.kind = _OBJECT
+            if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+                step.leaf = type_
+            elif isinstance(type_, GraphQLObjectType):
+                grouped, defer_usages, _ = self.collect_subfields(type_, field_details_list)
+                if defer_usages:
+                    return None
+                step.object_type = type_
+                step.sub = self._plan(type_, grouped)
+                if step.sub is None:
+                    return None
+            else:  # a list of lists, an interface or a union
+                return None
+            plan.append(step)
+        return plan
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any = None,
+    ) -> Any:
+        if self._no_middleware():
+            plan = self._plan(parent_type, grouped_field_set)
+            if plan is not None:
+                try:
+                    return _build(plan, source_value, parent_type)
+                except Exception:  # noqa: S110 - the ordinary path does it again, and reports
+                    pass
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
         )

@@ -172,3 +172,102 @@ def test_node_ids_are_the_same_either_way(monkeypatch: pytest.MonkeyPatch) -> No
     assert sorted(t for t in taken if t.endswith(".id")) == ["Receipt.id"] * 3
     assert expected.data is not None
     assert expected.data["receipts"][0]["id"] == str(relay.GlobalID("Receipt", "r-4"))
+
+
+# --- whole objects built from a plan (execute_fields) ------------------------------------------
+
+
+@strawberry.type
+class Tag:
+    label: str
+
+
+@strawberry.type
+class Row:
+    thing: Thing
+    tags: list[Tag]
+    maybe: Thing | None
+    scores: list[int | None]
+
+
+@strawberry.type
+class Shelf:
+    title: str
+    rows: list[Row]
+    first: Row | None
+
+
+def _row(values: dict[str, Any], tags: Any = None, scores: Any = None) -> Row:
+    thing = Thing.__new__(Thing)
+    thing.__dict__.update(values)
+    row = Row.__new__(Row)
+    row.__dict__.update(
+        thing=thing,
+        tags=[Tag(label="a"), Tag(label="b")] if tags is None else tags,
+        maybe=None,
+        scores=[1, None, 3] if scores is None else scores,
+    )
+    return row
+
+
+def _shelf(rows: list[Row]) -> Shelf:
+    return Shelf(title="chai", rows=rows, first=rows[0] if rows else None)
+
+
+SHELVES: dict[str, list[Row]] = {
+    "good": [_row(GOOD), _row({**GOOD, "note": "x"})],
+    "a bad leaf deep down": [_row(GOOD), _row({**GOOD, "count": "many"})],
+    "null for a non-null object": [_row(GOOD), _row(GOOD, tags=[None])],
+    "a string where a list goes": [_row(GOOD, scores="123")],
+    "the wrong object": [_row(GOOD, tags=[GOOD])],
+    "empty": [],
+}
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def shelf(self, kind: str) -> Shelf:
+        return _shelf(SHELVES[kind])
+
+
+SHELF_QUERY = """query($kind: String!, $skip: Boolean!) { shelf(kind: $kind) { __typename title
+  rows { thing { name count note color amount at } tags { label } maybe { name } scores
+         again: thing { n: name } }
+  first { tags @skip(if: $skip) { label } thing { name } } } }"""
+
+
+def _shelf_schema(plain: bool) -> strawberry.Schema:
+    extra: dict[str, Any] = {"execution_context_class": PlainLeafExecutionContext} if plain else {}
+    return strawberry.Schema(query=ShelfQuery, scalar_overrides={Decimal: DECIMAL}, **extra)
+
+
+@pytest.mark.parametrize("kind", sorted(SHELVES))
+@pytest.mark.parametrize("skip", [True, False])
+def test_whole_objects_answer_as_the_ordinary_path(kind: str, skip: bool) -> None:
+    variables = {"kind": kind, "skip": skip}
+    ordinary = _shelf_schema(plain=False).execute_sync(SHELF_QUERY, variables)
+    plain = _shelf_schema(plain=True).execute_sync(SHELF_QUERY, variables)
+    assert plain.data == ordinary.data
+    assert [(e.message, e.path) for e in plain.errors or []] == [
+        (e.message, e.path) for e in ordinary.errors or []
+    ]
+    assert bool(ordinary.errors) == (kind not in ("good", "empty"))
+
+
+def test_a_plain_selection_is_built_without_the_executor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the point of it: a clean nested selection is one plan, not a trip through the
+    executor per field (if graphql-core renames execute_fields, this fails)."""
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    ordinary = StrawberryGraphQLCoreExecutionContext.execute_field
+    taken: list[str] = []
+
+    def counted(self: Any, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
+        taken.append(fields[0].node.name.value)
+        return ordinary(self, parent_type, source, fields, *rest)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    result = _shelf_schema(plain=True).execute_sync(SHELF_QUERY, {"kind": "good", "skip": False})
+    assert not result.errors
+    assert taken == ["shelf"]
