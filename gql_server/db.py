@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate
@@ -51,11 +52,28 @@ def dialect(database_url: str) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgres"
 
 
+class PooledConnection(asyncpg.Connection):
+    """A pool connection given back without asyncpg's reset query.
+
+    By default asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL` each time a connection goes back to the pool, and Tortoise takes a connection from
+    the pool for every query outside a transaction: a dashboard's eight queries cost sixteen
+    round trips (bench.api_load --profile). This server leaves no session state on a
+    connection: its advisory locks are pg_advisory_xact_lock (released at commit), it never
+    LISTENs, SETs outside a transaction or keeps a cursor past one (tests/unit/
+    test_session_state.py keeps it so). An open transaction is still rolled back on release
+    (asyncpg does that before asking for the reset query)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 def tortoise_config(database_url: str, pool_size: int = 10) -> dict[str, Any]:
-    url = database_url.replace("postgresql://", "postgres://", 1)
+    url: Any = database_url.replace("postgresql://", "postgres://", 1)
     if dialect(url) == "postgres":
         credentials_sep = "&" if "?" in url else "?"
-        url = f"{url}{credentials_sep}minsize=1&maxsize={pool_size}"
+        url = expand_db_url(f"{url}{credentials_sep}minsize=1&maxsize={pool_size}")
+        url["credentials"]["connection_class"] = PooledConnection
     return {
         "connections": {"default": url},
         "apps": {
