@@ -30,10 +30,12 @@ function setup(thread)
     end
   end
   thread:set("built", mine) -- a flat list of strings: wrk copies nothing deeper
+  thread:set("index", index)
 end
 
 function init(args)
   turn = 0
+  math.randomseed(index * 7919)
 end
 
 function request()
@@ -43,6 +45,15 @@ end
 
 function response(status, headers, body)
   common.count("all", status, body)
+end
+
+-- BENCH_THINK_MS > 0 (the paced phases): each connection pauses between an answer and its next
+-- request (exponential, that mean), so the load is a rate people make, not the server's limit.
+local think = tonumber(os.getenv("BENCH_THINK_MS") or "0") or 0
+if think > 0 then
+  function delay()
+    return -think * math.log(1 - math.random())
+  end
 end
 
 function done(summary, latency, requests)
