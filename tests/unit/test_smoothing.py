@@ -13,7 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gql_server.core.smoothing.months import MonthFlow
-from gql_server.core.smoothing.paycheck import month_action, recommend_paycheck
+from gql_server.core.smoothing.paycheck import (
+    month_action,
+    paycheck_from_incomes,
+    recommend_paycheck,
+)
 from gql_server.core.smoothing.plan import smoothing_plan
 from gql_server.core.smoothing.replay import replay
 from gql_server.core.smoothing.target import (
@@ -402,3 +406,18 @@ def test_rolling_replay_conserves_money_and_never_overdraws(incomes: list[Decima
         assert month.balance_after >= 0
         assert month.income == month.paycheck_paid + month.deposit - month.withdrawal
     assert result.final_balance == result.total_deposited - result.total_withdrawn
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.decimals(min_value=0, max_value=500_000, places=2, allow_nan=False), max_size=30)
+)
+def test_the_rolling_replays_paycheck_is_the_rules_paycheck(incomes: list[Decimal]) -> None:
+    """The replay asks `paycheck_from_incomes` of the months so far (already in order) where
+    it asked `recommend_paycheck` of them: the same figure, month after month."""
+    months = [
+        MonthFlow(date(2020 + i // 12, i % 12 + 1, 1), income, Decimal(0))
+        for i, income in enumerate(incomes)
+    ]
+    for index in range(len(months) + 1):
+        assert paycheck_from_incomes(incomes[:index]) == recommend_paycheck(months[:index])

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from gql_server.core.smoothing.months import ZERO, MonthFlow, mean_amount, money, recent_months
+from gql_server.core.smoothing.months import (
+    WINDOW_MONTHS,
+    ZERO,
+    MonthFlow,
+    mean_amount,
+    money,
+    recent_months,
+)
 
 PAYCHECK_PERCENTILE = Decimal("0.25")  # income reaches it in about 3 months of 4
 PAYCHECK_STEP = Decimal(100)  # a round figure the user can remember and set up as a transfer
@@ -42,7 +49,14 @@ def recommend_paycheck(months: Sequence[MonthFlow]) -> Decimal:
     the buffer than goes in, and drains it however large it starts. Rounding down keeps it on the
     safe side and gives a figure a person can set up as a monthly transfer.
     """
-    incomes = [m.income for m in recent_months(months)]
+    return paycheck_from_incomes([m.income for m in recent_months(months)])
+
+
+def paycheck_from_incomes(incomes: Sequence[Decimal]) -> Decimal:
+    """`recommend_paycheck` of months already in calendar order, from their incomes: the
+    rolling replay asks it once a month, and sorting and checking the months each time was
+    most of a dashboard's smoothing plan."""
+    incomes = incomes[-WINDOW_MONTHS:]
     if not incomes:
         return ZERO
     level = min(_percentile(incomes, PAYCHECK_PERCENTILE), mean_amount(incomes))

@@ -8,7 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 from gql_server.core.smoothing.months import ZERO, MonthFlow, chronological, money
-from gql_server.core.smoothing.paycheck import month_action, recommend_paycheck
+from gql_server.core.smoothing.paycheck import (
+    month_action,
+    paycheck_from_incomes,
+    recommend_paycheck,
+)
 from gql_server.core.smoothing.target import decimal_cv
 
 # Months of history before the rolling replay lets the rule set the paycheck.
@@ -64,10 +68,13 @@ def replay(
     pay = recommend_paycheck(ordered) if paycheck is None else money(paycheck, "paycheck")
     start = money(start_balance, "start_balance")
     balance, rows = start, []
+    incomes = [flow.income for flow in ordered]
     for index, flow in enumerate(ordered):
         if rolling and paycheck is None:
             pay = (
-                recommend_paycheck(ordered[:index]) if index >= RULE_WARMUP_MONTHS else flow.income
+                paycheck_from_incomes(incomes[:index])
+                if index >= RULE_WARMUP_MONTHS
+                else flow.income
             )
         action = month_action(flow.income, pay, balance)
         balance = balance + action.deposit - action.withdrawal
