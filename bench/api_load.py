@@ -67,7 +67,8 @@ request() and response() alternate strictly, and times each call in Lua with the
 clock (clock_gettime through LuaJIT's ffi), from building the request to parsing its answer.
 wrk's own histogram gives the mix's overall p50/p90/p99 beside it. N threads mostly asleep in
 epoll cost little more than 2 (wrk's CPU is printed); --think-ms MS gives the mix's
-connections a pause between an answer and the next call (wrk's delay(), exponential, mean MS).
+connections a pause between an answer and the next call (wrk's delay(), exponential, mean MS,
+capped at 4x the mean and at 4 s: uvicorn closes a connection idle for 5 s).
 
 Figures, per phase: requests/s (wrk's completed responses over its run time; calls in flight
 at the end are dropped), p50/p90/p99 in ms from wrk's latency histogram (from writing the

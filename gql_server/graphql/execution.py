@@ -29,6 +29,7 @@ from typing import Any
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -162,6 +163,50 @@ def _build(plan: list[_Step], source: Any, parent_type: GraphQLObjectType) -> di
     return result
 
 
+# What a plan needs to know of a field, found once per field of the schema (a schema lives as
+# long as its process, and its fields with it): None for a field that is not plain.
+_FIELD_STEPS: dict[int, tuple[GraphQLField, _Step | None]] = {}
+
+
+def _field_step(parent_type: GraphQLObjectType, name: str, field_def: GraphQLField) -> _Step | None:
+    found = _FIELD_STEPS.get(id(field_def))
+    if found is None:
+        found = (field_def, _make_field_step(parent_type, name, field_def))
+        _FIELD_STEPS[id(field_def)] = found  # the field is kept with it, so its id stays
+    return found[1]
+
+
+def _make_field_step(
+    parent_type: GraphQLObjectType, name: str, field_def: GraphQLField
+) -> _Step | None:
+    if field_def.args:
+        return None
+    type_, non_null = _unwrap(field_def.type)
+    is_node = any(i.name == "Node" for i in parent_type.interfaces)
+    if name == "id" and is_node and not _is_basic(field_def.resolve):
+        if not isinstance(type_, GraphQLScalarType):
+            return None
+        step = _Step(name, _ID)
+        step.leaf = type_
+        return step
+    if not _is_basic(field_def.resolve):
+        return None
+    step = _Step(name, _LEAF, field_def.resolve)
+    step.non_null = non_null
+    if isinstance(type_, GraphQLList):
+        step.kind = _LIST
+        type_, step.item_non_null = _unwrap(type_.of_type)
+    elif isinstance(type_, GraphQLObjectType):
+        step.kind = _OBJECT
+    if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+        step.leaf = type_
+    elif isinstance(type_, GraphQLObjectType):
+        step.object_type = type_
+    else:  # a list of lists, an interface or a union
+        return None
+    return step
+
+
 class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _no_middleware(self) -> bool:
         # Strawberry hands graphql-core a manager on every request, holding the extensions
@@ -239,45 +284,32 @@ class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self, parent_type: GraphQLObjectType, grouped_field_set: Any
     ) -> list[_Step] | None:
         plan: list[_Step] = []
-        is_node = any(i.name == "Node" for i in parent_type.interfaces)
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             name = node.name.value
             if name == "__typename":
                 plan.append(_Step(response_name, _TYPENAME))
                 continue
+            if node.arguments:
+                return None
             field_def = parent_type.fields.get(name)
-            if field_def is None or node.arguments or field_def.args:
+            if field_def is None:
                 return None
-            type_, non_null = _unwrap(field_def.type)
-            if name == "id" and is_node and not _is_basic(field_def.resolve):
-                if not isinstance(type_, GraphQLScalarType):
-                    return None
-                step = _Step(response_name, _ID)
-                step.leaf = type_
-                plan.append(step)
-                continue
-            if not _is_basic(field_def.resolve):
+            known = _field_step(parent_type, name, field_def)
+            if known is None:
                 return None
-            step = _Step(response_name, _LEAF, field_def.resolve)
-            step.non_null = non_null
-            if isinstance(type_, GraphQLList):
-                step.kind = _LIST
-                type_, step.item_non_null = _unwrap(type_.of_type)
-            elif isinstance(type_, GraphQLObjectType):
-                step.kind = _OBJECT
-            if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-                step.leaf = type_
-            elif isinstance(type_, GraphQLObjectType):
-                grouped, defer_usages, _ = self.collect_subfields(type_, field_details_list)
+            step = _Step(response_name, known.kind, known.resolve)
+            step.leaf, step.non_null = known.leaf, known.non_null
+            step.item_non_null, step.object_type = known.item_non_null, known.object_type
+            if known.object_type is not None:
+                grouped, defer_usages, _ = self.collect_subfields(
+                    known.object_type, field_details_list
+                )
                 if defer_usages:
                     return None
-                step.object_type = type_
-                step.sub = self._plan(type_, grouped)
+                step.sub = self._plan(known.object_type, grouped)
                 if step.sub is None:
                     return None
-            else:  # a list of lists, an interface or a union
-                return None
             plan.append(step)
         return plan
 
