@@ -163,17 +163,20 @@ def _build(plan: list[_Step], source: Any, parent_type: GraphQLObjectType) -> di
     return result
 
 
-# What a plan needs to know of a field, found once per field of the schema (a schema lives as
-# long as its process, and its fields with it): None for a field that is not plain.
-_FIELD_STEPS: dict[int, tuple[GraphQLField, _Step | None]] = {}
+# What a plan needs to know of a field, found once per field of a type of the schema (a
+# schema lives as long as its process, and its types with it): None for a field that is not
+# plain. A pure cache of the schema, nothing processes need to agree on.
+_FIELD_STEPS: dict[tuple[int, str], tuple[GraphQLObjectType, GraphQLField, _Step | None]] = {}
 
 
 def _field_step(parent_type: GraphQLObjectType, name: str, field_def: GraphQLField) -> _Step | None:
-    found = _FIELD_STEPS.get(id(field_def))
-    if found is None:
-        found = (field_def, _make_field_step(parent_type, name, field_def))
-        _FIELD_STEPS[id(field_def)] = found  # the field is kept with it, so its id stays
-    return found[1]
+    key = (id(parent_type), name)
+    found = _FIELD_STEPS.get(key)
+    # The type is kept with its entry, so its id is not reused while the entry exists.
+    if found is None or found[1] is not field_def:
+        found = (parent_type, field_def, _make_field_step(parent_type, name, field_def))
+        _FIELD_STEPS[key] = found
+    return found[2]
 
 
 def _make_field_step(
