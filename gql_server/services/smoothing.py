@@ -3,6 +3,7 @@ database, in their time zone) through the pure smoothing rule, with their buffer
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -46,15 +47,27 @@ async def month_flows(user: User, months: int = HISTORY_MONTHS) -> tuple[list[Mo
 
 async def buffer_state(user: User) -> BufferState:
     """The buffer and its plan, with the year's advance tax set aside when the user has a tax
-    profile (`tax.forecast_tax`)."""
-    return await buffer_state_with(user, await tax.forecast_tax(user))
+    profile (`tax.forecast_tax`). The three reads do not depend on each other and go at once:
+    one round trip's wait instead of three on a dashboard's slowest path."""
+    ahead, buffer, (history, this_month_income) = await asyncio.gather(
+        tax.forecast_tax(user), get_buffer(user), month_flows(user)
+    )
+    return _state(buffer, history, this_month_income, ahead)
 
 
 async def buffer_state_with(user: User, ahead: TaxOutlook | None) -> BufferState:
     """`buffer_state` with the year's tax already in hand (the outlook reads it once for the
     forecast, the plan and the insights)."""
-    buffer = await get_buffer(user)
-    history, this_month_income = await month_flows(user)
+    buffer, (history, this_month_income) = await asyncio.gather(get_buffer(user), month_flows(user))
+    return _state(buffer, history, this_month_income, ahead)
+
+
+def _state(
+    buffer: Buffer,
+    history: list[MonthFlow],
+    this_month_income: Decimal,
+    ahead: TaxOutlook | None,
+) -> BufferState:
     plan = smoothing_plan(
         history,
         this_month_income,

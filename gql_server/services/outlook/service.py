@@ -126,8 +126,7 @@ class OutlookService:
         now and the reader gets its result if it comes within the read budget, or the
         previous one, stale. With nothing to fall back on, it is computed for the reader."""
         as_of = history_end(user.timezone)
-        fingerprint = await inputs.fingerprint(user, as_of)
-        stored = await StoredOutlook.get_or_none(user_id=user.id)
+        fingerprint, stored = await self._fingerprint_and_stored(user, as_of)
         if stored is not None and stored.fingerprint == fingerprint:
             return Served(stored)
         if stored is None or (max_staleness_s is not None and _age_s(stored) > max_staleness_s):
@@ -187,12 +186,20 @@ class OutlookService:
         """The user's outlook, fresh for their inputs: the stored one when its fingerprint
         matches, else computed now (always, with `refresh`)."""
         as_of = history_end(user.timezone)
-        fingerprint = await inputs.fingerprint(user, as_of)
-        if not refresh:
-            stored = await StoredOutlook.get_or_none(user_id=user.id)
-            if stored is not None and stored.fingerprint == fingerprint:
-                return stored
+        if refresh:
+            return await self._fresh(user, as_of, await inputs.fingerprint(user, as_of))
+        fingerprint, stored = await self._fingerprint_and_stored(user, as_of)
+        if stored is not None and stored.fingerprint == fingerprint:
+            return stored
         return await self._fresh(user, as_of, fingerprint)
+
+    @staticmethod
+    async def _fingerprint_and_stored(user: User, as_of: date) -> tuple[str, StoredOutlook | None]:
+        """Both reads at once (neither needs the other): every read of an outlook starts here,
+        so this is one round trip's wait on every dashboard, not two."""
+        return await asyncio.gather(
+            inputs.fingerprint(user, as_of), StoredOutlook.get_or_none(user_id=user.id)
+        )
 
     async def _fresh(self, user: User, as_of: date, fingerprint: str) -> StoredOutlook:
         """Computed for `fingerprint`, or joined: one computation per user and inputs."""
