@@ -152,3 +152,45 @@ async def test_a_waiting_reader_does_not_count_as_a_write(api: Api) -> None:
     row = await RefitRequest.get(user_id=user.id)
     assert row.version == 1
     assert row.due_ms <= row.first_requested_ms + 1000  # due now, not after the debounce
+
+
+async def test_a_read_does_not_wait_for_a_refit_that_cannot_come_within_its_budget(
+    settings: Settings,
+) -> None:
+    """With a budget of 2 s and refits that (here) take a minute, a read after a write is
+    answered from the previous outlook at once: it used to wait the whole budget, every time,
+    whatever the refits took (bench.api_load: every read after a write was late by it)."""
+    app = create_app(
+        replace(
+            settings, outlook_read_budget_ms=2000, refit_debounce_ms=300, refit_max_delay_ms=2000
+        )
+    )
+    async with LifespanManager(app) as manager:
+        await empty_tables()
+        transport = httpx.ASGITransport(app=manager.app, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            api = Api(client)
+            service: OutlookService = app.state.resources.outlook
+            await api.register()
+            user = await User.get(email="priya@example.in")
+            await make_transactions(user.id, 200)
+            assert {f["stale"] for f in (await api.post(FORECASTS))["data"]["forecasts"]} == {False}
+            await _write(api)
+            service.refits.took(60.0)  # as if this process's refits took a minute
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            stale = (await api.post(FORECASTS))["data"]["forecasts"]
+            assert {f["stale"] for f in stale} == {True}
+            assert loop.time() - started < 1.5  # the budget was not spent waiting
+
+
+def test_the_time_a_refit_takes_is_judged_from_the_recent_ones() -> None:
+    async def refit(user_id: int) -> None:
+        return None
+
+    queue = RefitQueue(refit)
+    assert queue.eta_s(7) is None  # nothing to go on yet
+    queue.took(1.0)
+    assert queue.eta_s(7) == 1.0
+    queue.took(2.0)
+    assert queue.typical_s == pytest.approx(1.2)

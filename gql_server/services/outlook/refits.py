@@ -121,6 +121,25 @@ class RefitQueue:
         self.holder = secrets.token_hex(8)
         self.running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        # How long this process's refits take (a moving average, None before the first) and
+        # when each running one started (monotonic seconds): what `eta_s` goes on. Local
+        # estimates, nothing another process needs to agree on.
+        self.typical_s: float | None = None
+        self._started: dict[int, float] = {}
+
+    def eta_s(self, user_id: int) -> float | None:
+        """About how long until the user's refit is stored, judged from this process's recent
+        refits (None before the first): the typical time less what a refit running here has
+        already taken, or the whole typical time for one not running here yet."""
+        if self.typical_s is None:
+            return None
+        started = self._started.get(user_id)
+        taken = time.monotonic() - started if started is not None else 0.0
+        return max(0.0, self.typical_s - taken)
+
+    def took(self, seconds: float) -> None:
+        """A refit of this process took `seconds` (weighted 1/5 into the typical time)."""
+        self.typical_s = seconds if self.typical_s is None else 0.8 * self.typical_s + 0.2 * seconds
 
     async def request(self, user_id: int, *, now: bool = False) -> None:
         """Ask for the user's refit: after the debounce (a write), or now (a waiting reader)."""
@@ -179,8 +198,10 @@ class RefitQueue:
             self.running[user_id] = task
 
     async def _run(self, user_id: int, version: int) -> None:
+        started = self._started[user_id] = time.monotonic()
         try:
             await self._refit(user_id)
+            self.took(time.monotonic() - started)
             finished = await db.execute(_DONE, user_id, self.holder, version)
             if not finished:  # written to meanwhile: its turn comes again
                 await db.execute(_RELEASE, user_id, self.holder, 0)
@@ -191,6 +212,7 @@ class RefitQueue:
             await self._release_quietly(user_id, _now_ms() + int(self.times.retry_s * 1000))
         finally:
             self.running.pop(user_id, None)
+            self._started.pop(user_id, None)
             self._wake.set()  # a slot is free
 
     async def _release_quietly(self, user_id: int, due_ms: int = 0) -> None:

@@ -138,7 +138,13 @@ class OutlookService:
     async def _wait_for_refit(self, user_id: int, fingerprint: str) -> StoredOutlook | None:
         """The outlook of `fingerprint` if a refit stores it within the read budget: this
         process's refit is awaited, another process's is looked for every 50 ms. A refit
-        that ends without it (it failed, or stored an older input) ends the wait."""
+        that ends without it (it failed, or stored an older input) ends the wait, and there
+        is no wait when this process's refits take longer than the budget (`eta_s`)."""
+        eta = self.refits.eta_s(user_id)
+        if eta is not None and eta > self.read_budget_s:
+            # This process's refits take longer than the budget: waiting would only delay
+            # the previous outlook (every read after a write waited the whole budget for it).
+            return None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.read_budget_s
         while (left := deadline - loop.time()) > 0:
