@@ -115,4 +115,19 @@ function M.report(threads, summary, latency)
   out:close()
 end
 
+-- BENCH_THINK_MS > 0 (the paced phases, --think-ms): a pause between an answer and the
+-- connection's next request, exponential with that mean, so the load is a rate people make,
+-- not the server's limit. Capped below uvicorn's 5 s keep-alive: a longer pause would find
+-- the connection closed by the server and count as a socket error that no client would see.
+-- Returns wrk's delay() function, or nil with no pauses.
+function M.think_delay()
+  local think = tonumber(os.getenv("BENCH_THINK_MS") or "0") or 0
+  if think <= 0 then
+    return nil
+  end
+  return function()
+    return math.min(-think * math.log(1 - math.random()), 4 * think, 4000)
+  end
+end
+
 return M

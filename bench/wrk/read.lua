@@ -47,16 +47,7 @@ function response(status, headers, body)
   common.count("all", status, body)
 end
 
--- BENCH_THINK_MS > 0 (the paced phases): each connection pauses between an answer and its next
--- request (exponential, that mean), so the load is a rate people make, not the server's limit.
-local think = tonumber(os.getenv("BENCH_THINK_MS") or "0") or 0
-if think > 0 then
-  function delay()
-    -- capped below uvicorn's 5 s keep-alive: a longer pause would find the connection
-    -- closed by the server and count as a socket error that no client would see
-    return math.min(-think * math.log(1 - math.random()), 4 * think, 4000)
-  end
-end
+delay = common.think_delay() -- BENCH_THINK_MS: pauses between calls, or none
 
 function done(summary, latency, requests)
   common.report(threads, summary, latency)

@@ -81,6 +81,21 @@ def _schema(plain: bool) -> strawberry.Schema:
     return strawberry.Schema(query=Query, scalar_overrides={Decimal: DECIMAL})
 
 
+def _ordinary_fields(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the fields that will go graphql-core's ordinary way, as they go."""
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    ordinary = StrawberryGraphQLCoreExecutionContext.execute_field
+    taken: list[str] = []
+
+    def counted(self: Any, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
+        taken.append(fields[0].node.name.value)
+        return ordinary(self, parent_type, source, fields, *rest)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    return taken
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -102,16 +117,7 @@ def test_the_plain_path_answers_as_the_ordinary_one(query: str) -> None:
 def test_plain_fields_skip_the_ordinary_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Guards the point of it: if Strawberry stops marking basic resolvers, or starts handing
     over middleware, every field would silently take the slow path again."""
-    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
-    ordinary = StrawberryGraphQLCoreExecutionContext.execute_field
-    taken: list[str] = []
-
-    def counted(self: Any, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
-        taken.append(fields[0].node.name.value)
-        return ordinary(self, parent_type, source, fields, *rest)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    taken = _ordinary_fields(monkeypatch)
     _schema(plain=True).execute_sync("{ things { name count note color amount at } }")
     # The list itself, and the four values the ordinary path must report as errors.
     assert sorted(taken) == ["color", "count", "count", "name", "things"]
@@ -258,16 +264,7 @@ def test_whole_objects_answer_as_the_ordinary_path(kind: str, skip: bool) -> Non
 def test_a_plain_selection_is_built_without_the_executor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Guards the point of it: a clean nested selection is one plan, not a trip through the
     executor per field (if graphql-core renames execute_fields, this fails)."""
-    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
-    ordinary = StrawberryGraphQLCoreExecutionContext.execute_field
-    taken: list[str] = []
-
-    def counted(self: Any, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
-        taken.append(fields[0].node.name.value)
-        return ordinary(self, parent_type, source, fields, *rest)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    taken = _ordinary_fields(monkeypatch)
     result = _shelf_schema(plain=True).execute_sync(SHELF_QUERY, {"kind": "good", "skip": False})
     assert not result.errors
     assert taken == ["shelf"]
