@@ -129,21 +129,24 @@ def _object(value: Any, step: _Step, non_null: bool) -> Any:
     return _build(step.sub, value, object_type)
 
 
+def _leaf_value(step: _Step, source: Any, parent_type: GraphQLObjectType) -> Any:
+    """A leaf's or a node id's output value, or _NotPlain."""
+    if step.kind == _LEAF:
+        return _leaf(step.resolve(source, None), step.leaf, step.non_null)
+    global_id = (
+        _plain_global_id(source, parent_type.name) if isinstance(source, relay.Node) else None
+    )
+    if global_id is None:
+        raise _NotPlain
+    return _leaf(global_id, step.leaf, True)
+
+
 def _build(plan: list[_Step], source: Any, parent_type: GraphQLObjectType) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for step in plan:
         kind = step.kind
-        if kind == _LEAF:
-            result[step.name] = _leaf(step.resolve(source, None), step.leaf, step.non_null)
-        elif kind == _ID:
-            global_id = (
-                _plain_global_id(source, parent_type.name)
-                if isinstance(source, relay.Node)
-                else None
-            )
-            if global_id is None:
-                raise _NotPlain
-            result[step.name] = _leaf(global_id, step.leaf, True)
+        if kind in (_LEAF, _ID):
+            result[step.name] = _leaf_value(step, source, parent_type)
         elif kind == _TYPENAME:
             result[step.name] = parent_type.name
         elif kind == _OBJECT:
@@ -227,40 +230,14 @@ class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any = None,
     ) -> Any:
         node = field_details_list[0].node
-        field_def = parent_type.fields.get(node.name.value)
-        if (
-            field_def is not None
-            and node.name.value == "id"
-            and isinstance(source, relay.Node)
-            and not node.arguments
-            and self._no_middleware()
-        ):
-            global_id = _plain_global_id(source, parent_type.name)
-            if global_id is not None:
-                leaf = field_def.type
-                if isinstance(leaf, GraphQLNonNull):
-                    leaf = leaf.of_type
-                if isinstance(leaf, GraphQLScalarType):
-                    return leaf.coerce_output_value(global_id)
-        if (
-            field_def is not None
-            and not node.arguments
-            and not field_def.args
-            and self._no_middleware()
-            and _is_basic(field_def.resolve)
-        ):
-            leaf = field_def.type
-            if isinstance(leaf, GraphQLNonNull):
-                leaf = leaf.of_type
-            if isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
+        name = node.name.value
+        field_def = parent_type.fields.get(name)
+        if field_def is not None and not node.arguments and self._no_middleware():
+            # The same knowledge of the field as a plan's (a leaf or a node id, else None).
+            known = _field_step(parent_type, name, field_def)
+            if known is not None and known.kind in (_LEAF, _ID):
                 try:
-                    value = field_def.resolve(source, None)
-                    if value is not None:
-                        coerced = leaf.coerce_output_value(value)
-                        if coerced is not None and coerced is not Undefined:
-                            return coerced
-                    elif not isinstance(field_def.type, GraphQLNonNull):
-                        return None
+                    return _leaf_value(known, source, parent_type)
                 except Exception:  # noqa: S110 - the ordinary path reports it
                     pass
         return super().execute_field(
