@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
@@ -66,7 +66,11 @@ def _editor_text(browser: WebDriver, selector: str) -> str:
 def _wait_for(browser: WebDriver, what: str, condition: Callable[[WebDriver], Any]) -> Any:
     """`condition`'s first truthy answer; on a timeout, a failure that says what the page saw."""
     try:
-        return WebDriverWait(browser, TIMEOUT_S).until(condition)
+        # GraphiQL re-renders as it goes: an element found a moment ago may be gone by the
+        # time it is read or clicked, and is simply looked for again.
+        return WebDriverWait(
+            browser, TIMEOUT_S, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(condition)
     except TimeoutException:
         pytest.fail(
             f"GraphiQL: no {what} after {TIMEOUT_S} s; "
@@ -77,16 +81,24 @@ def _wait_for(browser: WebDriver, what: str, condition: Callable[[WebDriver], An
 
 def _run(browser: WebDriver, operation: str) -> None:
     """Run one operation of a document holding several: GraphiQL asks which, in a menu."""
-    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
-    item = _wait_for(
-        browser,
-        f"menu item {operation}",
-        lambda b: next(
-            (e for e in b.find_elements(By.CSS_SELECTOR, "[role=menuitem]") if e.text == operation),
-            None,
-        ),
-    )
-    item.click()
+
+    def run_button(b: WebDriver) -> bool:
+        b.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        return True
+
+    # Each found and clicked in one try: GraphiQL re-renders its toolbar (after the login's
+    # answer fills the headers) and its menu, and an element found a moment before the click
+    # was gone by then (a stale element).
+    _wait_for(browser, "the run button", run_button)
+
+    def chosen(b: WebDriver) -> bool:
+        for element in b.find_elements(By.CSS_SELECTOR, "[role=menuitem]"):
+            if element.text == operation:
+                element.click()
+                return True
+        return False
+
+    _wait_for(browser, f"menu item {operation}", chosen)
 
 
 @pytest.fixture(scope="module")
