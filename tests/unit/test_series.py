@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql_server.core.series import Ledger, daily_series, local_days, monthly, weekly
+from gql_server.core.calendar import day_number
+from gql_server.core.series import Ledger, changed, daily_series, local_days, monthly, weekly
 
 Row = tuple[str, float, bool]  # (UTC ISO time, rupees, is income)
 
@@ -171,3 +172,36 @@ def test_series_add_up_to_the_ledger(moves: list[tuple[int, int, bool]], opening
     for aggregate in (weekly(series), monthly(series)):
         assert aggregate.inflow.sum() == pytest.approx(series.inflow.sum())
         assert aggregate.days.sum() == len(series)
+
+
+def test_day_numbers_pass_on_to_cut_and_changed_ledgers() -> None:
+    """`subset` and `changed` keep the converted day numbers in step with the rows (what
+    each ledger would convert again itself); a new zone converts again."""
+    instants = np.array(
+        ["2026-03-01T17:00:00", "2026-03-01T19:00:00", "2026-03-02T10:00:00"],
+        dtype="datetime64[s]",
+    )
+    ledger = Ledger(
+        occurred_at=instants,
+        amount=np.array([1.0, 2.0, 3.0]),
+        is_income=np.array([True, False, True]),
+        category=np.array(["a", "b", "c"], dtype=object),
+        source_id=np.full(3, -1, dtype=np.int64),
+        balance_after=np.array([1.0, -1.0, 2.0]),
+        opening_balance=0.0,
+        timezone="Asia/Kolkata",
+        as_of=date(2026, 3, 2),
+    )
+    first = ledger.day_numbers  # 19:00 UTC is after midnight in India
+    assert first.tolist() == [day_number(date(2026, 3, 1)), *[day_number(date(2026, 3, 2))] * 2]
+    rows = np.array([False, True, True])
+    cut = changed(ledger, rows, as_of=date(2026, 3, 3))
+    assert "day_numbers" in cut.__dict__
+    assert cut.day_numbers.tolist() == first[rows].tolist()
+    assert cut.amount.tolist() == [2.0, 3.0]
+    assert cut.as_of == date(2026, 3, 3)
+    moved = changed(ledger, timezone="UTC")
+    assert "day_numbers" not in moved.__dict__
+    assert moved.day_numbers.tolist() == [day_number(date(2026, 3, 1))] * 2 + [
+        day_number(date(2026, 3, 2))
+    ]

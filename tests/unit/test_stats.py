@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gql_server.core.stats import (
     MAD_OF_NORMAL,
@@ -14,6 +16,7 @@ from gql_server.core.stats import (
     finite_or_none,
     median_and_mad,
     outlier_limit,
+    short_median,
 )
 
 
@@ -50,3 +53,15 @@ def test_finite_or_none() -> None:
     assert finite_or_none(math.nan) is None
     assert finite_or_none(math.inf) is None
     assert finite_or_none(np.float64(1.5)) == 1.5
+
+
+@given(
+    st.lists(
+        st.floats(min_value=-1e12, max_value=1e12, allow_nan=False) | st.integers(-1000, 1000),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_short_median_is_numpys_median(values: list[float]) -> None:
+    array = np.array(values)
+    assert short_median(array) == float(np.median(array))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -58,10 +58,11 @@ from gql_server.core.forecasting.weekly import (
     daily_paths,
     naive_scale,
 )
-from gql_server.core.known_money.plan import KnownMoney, subset
-from gql_server.core.series import Ledger, daily_series, local_days
+from gql_server.core.known_money.plan import KnownMoney
+from gql_server.core.series import Ledger, changed, daily_series
 
-# Each origin costs a recurring detection (~13 ms): with six, 100 users took 7.9 s of 8 allowed.
+# Each origin costs a recurring detection (~10 ms): with six, 100 users took 7.9 s of 8 allowed
+# before it got faster (6.4 s on 2026-12-07 with five).
 ORIGINS = 5
 SPACING_DAYS = 30
 PATHS = 200
@@ -100,9 +101,8 @@ class _Origin:
 def cut_ledger(ledger: Ledger, last_day: date) -> tuple[Ledger, np.ndarray]:
     """The rows of local days up to `last_day`, as a ledger whose history ends that day, and
     the mask of those rows."""
-    days = local_days(ledger.occurred_at, ledger.timezone).astype(np.int64)
-    keep = days <= day_number(last_day)
-    return replace(subset(ledger, keep), as_of=last_day), keep
+    keep = ledger.day_numbers <= day_number(last_day)
+    return changed(ledger, keep, as_of=last_day), keep
 
 
 def _origin(

@@ -17,7 +17,7 @@ import numpy as np
 
 from gql_server.core.calendar import day_number
 from gql_server.core.known_money.items import RecurringSeries, counterparty
-from gql_server.core.series import Ledger, local_days
+from gql_server.core.series import Ledger
 
 # A payment today of this share of a scheduled amount, or more, settles it when no merchant
 # names are known (the counterparty cannot be compared).
@@ -59,7 +59,7 @@ class RowsAhead:
 
 def rows_ahead(ledger: Ledger, merchants: Sequence[str] | np.ndarray | None = None) -> RowsAhead:
     """The ledger's rows dated after `ledger.as_of`, with their counterparty keys."""
-    days = local_days(ledger.occurred_at, ledger.timezone).astype(np.int64)
+    days = ledger.day_numbers
     offsets = days - (day_number(ledger.as_of) + 1)
     later = np.flatnonzero(offsets >= 0)
     names = list(np.asarray(merchants, dtype=object)[later]) if merchants is not None else []

@@ -10,6 +10,7 @@ import numpy as np
 from gql_server.core.calendar import WEEK, clipped_days, month_numbers
 from gql_server.core.known_money.items import Cadence
 from gql_server.core.series import DAYS_PER_MONTH
+from gql_server.core.stats import short_median
 
 MIN_INTERVAL, MAX_INTERVAL = 7, 35  # days between payments of an every-N-days series
 MONTHLY_WINDOW = 3  # days either side of the usual day of the month
@@ -48,10 +49,14 @@ class CadenceFit:
         return min(self.coverage, 1.0) * (1.0 - jitter)
 
 
+def others_of(hits: np.ndarray, n: int) -> int:
+    """The events from the run's first hit on that are not hits (`n` events in all)."""
+    return n - int(hits[0]) - len(hits) if len(hits) else 0
+
+
 def with_others(fit: CadenceFit, n: int) -> CadenceFit:
-    """Count the events from the run's start on that are not hits (`n` events in all)."""
-    others = n - int(fit.hits[0]) - len(fit.hits) if len(fit.hits) else 0
-    return replace(fit, others=others)
+    """The fit with its `others` counted again (`others_of`), after its hits changed."""
+    return replace(fit, others=others_of(fit.hits, n))
 
 
 def _recent_start(days: np.ndarray) -> int:
@@ -65,8 +70,9 @@ def _offsets(days: np.ndarray, nearby: np.ndarray, anchors: np.ndarray) -> np.nd
     """Days each payment is off each anchor's date in the nearest of its `nearby` months:
     (anchors, payments, 2) of (days off, index into nearby)."""
     off = days[None, :, None] - clipped_days(nearby[None], anchors[:, None, None])
-    nearest = np.abs(off).argmin(axis=2)[..., None]
-    return np.concatenate([np.take_along_axis(off, nearest, axis=2), nearest], axis=2)
+    nearest = np.abs(off).argmin(axis=2)
+    picked = off.reshape(-1, off.shape[2])[np.arange(nearest.size), nearest.ravel()]
+    return np.stack([picked.reshape(nearest.shape), nearest], axis=2)
 
 
 def _usual_day(off: np.ndarray) -> int:
@@ -104,18 +110,17 @@ def monthly_fit(days: np.ndarray) -> CadenceFit:
             break
         run.insert(0, earlier)
     hits = np.array([chosen[m] for m in run], dtype=np.int64)
-    fit = CadenceFit(
+    return CadenceFit(
         cadence=Cadence.MONTHLY,
         interval=None,
         anchor=best + 1,
         hits=hits,
         deviation=deviation[hits],
         periods=run[-1] - run[0] + 1 if run else 0,
-        others=0,
+        others=others_of(hits, len(days)),
         tolerance=MONTHLY_WINDOW,
         last_cycle=run[-1] if run else None,
     )
-    return with_others(fit, len(days))
 
 
 def _links(
@@ -157,24 +162,24 @@ def _interval_run(
         deviation.append(off[current])
         periods += steps[current]
         current = previous[current]
-    fit = CadenceFit(
+    ordered = np.array(hits[::-1], dtype=np.int64)
+    return CadenceFit(
         cadence=Cadence.WEEKLY if interval == WEEK else Cadence.EVERY_N_DAYS,
         interval=interval,
         anchor=None,
-        hits=np.array(hits[::-1], dtype=np.int64),
+        hits=ordered,
         deviation=np.array(deviation[::-1], dtype=np.int64),
         periods=periods,
-        others=0,
+        others=others_of(ordered, n),
         tolerance=tolerance,
     )
-    return with_others(fit, n)
 
 
 def interval_fit(days: np.ndarray) -> CadenceFit | None:
     """Every N days, N the median recent gap: the longest run ending on one of the latest
     RUN_STARTS payments (an extra top-up after the last renewal does not hide the series)."""
     gaps = np.diff(days)
-    interval = round(float(np.median(gaps[-RECENT:]))) if len(gaps) else 0
+    interval = round(short_median(gaps[-RECENT:])) if len(gaps) else 0
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
         return None
     tolerance = 1 if interval <= 2 * WEEK else 2

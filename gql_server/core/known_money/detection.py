@@ -57,7 +57,8 @@ from gql_server.core.known_money.cadence import (
     with_others,
 )
 from gql_server.core.known_money.items import RecurringSeries
-from gql_server.core.series import Ledger, local_days
+from gql_server.core.series import Ledger
+from gql_server.core.stats import short_median
 
 MIN_COVERAGE = 0.75  # share of the run's periods that have their payment
 MAX_OTHER_SHARE = 0.5  # other payments to the counterparty inside the run, per fitting one
@@ -121,17 +122,17 @@ def _amount_level(amounts: np.ndarray, tolerance: float) -> _Amount | None:
     steps = int(step.sum())
     latest = amounts[int(np.flatnonzero(step)[-1]) + 1 :] if steps else amounts
     if len(latest) >= 2 and steps <= len(amounts) // STEP_EVERY:
-        level = float(np.median(latest[-3:]))
+        level = short_median(latest[-3:])
         off = np.abs(latest / level - 1.0) / tolerance
         if off.max() <= 1.0:
-            score = 1.0 - 0.5 * float(np.median(off)) - 0.1 * steps
+            score = 1.0 - 0.5 * short_median(off) - 0.1 * steps
             return _Amount(level, max(score, 0.5), fixed=True)
     recent = logs[-RECENT:]
-    change = float(np.median(np.abs(np.diff(recent)))) if len(recent) > 1 else 0.0
+    change = short_median(np.abs(np.diff(recent))) if len(recent) > 1 else 0.0
     limit = VARIABLE_SPREAD * math.log1p(tolerance)
     if change > limit:
         return None
-    level = float(np.median(amounts[-3:]))
+    level = short_median(amounts[-3:])
     return _Amount(level, 0.4 + 0.4 * (1.0 - change / limit), fixed=False)
 
 
@@ -293,7 +294,7 @@ def detect_recurring(
         raise ValueError("merchant must be parallel to the ledger")
     if len(ledger) == 0:
         return []
-    day = local_days(ledger.occurred_at, ledger.timezone).astype(np.int64)
+    day = ledger.day_numbers
     as_of = day_number(ledger.as_of)
     income = np.asarray(ledger.is_income, dtype=bool)
     category = np.asarray(ledger.category, dtype=object)

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from gql_server.core.calendar import day_number
 from gql_server.core.known_money.detection import detect_recurring
-from gql_server.core.series import DAYS_PER_MONTH, Ledger, local_days
+from gql_server.core.series import DAYS_PER_MONTH, Ledger
 from gql_server.core.stats import median_and_mad, outlier_limit
 
 # Outliers: the modified z-score of Iglewicz and Hoaglin (1993), on log amounts.
@@ -53,7 +53,7 @@ def _limits(ledger: Ledger, exclude: np.ndarray | None) -> tuple[np.ndarray, np.
     material = np.zeros(n, dtype=bool)
     if n == 0:
         return limits, material
-    day = local_days(ledger.occurred_at, ledger.timezone).astype(np.int64)
+    day = ledger.day_numbers
     amount = np.asarray(ledger.amount, dtype=np.float64)
     judged = (day <= day_number(ledger.as_of)) & (amount > 0)
     if not judged.any():

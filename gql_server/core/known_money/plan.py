@@ -36,7 +36,7 @@ from gql_server.core.known_money.ahead import RowsAhead, rows_ahead
 from gql_server.core.known_money.detection import detect_recurring
 from gql_server.core.known_money.items import Declared, RecurringSeries, counterparty
 from gql_server.core.known_money.outliers import outlier_limits
-from gql_server.core.series import DailySeries, Ledger, daily_series
+from gql_server.core.series import DailySeries, Ledger, changed, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
 MIN_SCHEDULED_CONFIDENCE = 0.5
@@ -157,15 +157,7 @@ def plan_known_money(
 
 def subset(ledger: Ledger, rows: np.ndarray) -> Ledger:
     """The ledger's rows where `rows` (a boolean mask) is true."""
-    return replace(
-        ledger,
-        occurred_at=ledger.occurred_at[rows],
-        amount=ledger.amount[rows],
-        is_income=ledger.is_income[rows],
-        category=ledger.category[rows],
-        source_id=ledger.source_id[rows],
-        balance_after=ledger.balance_after[rows],
-    )
+    return changed(ledger, rows)
 
 
 def baseline_series(
@@ -178,7 +170,7 @@ def baseline_series(
     history, with the real balances (the forecast starts from the balance the user has,
     whatever the model learns from)."""
     full = full if full is not None else daily_series(ledger)
-    source = ledger if amounts is None else replace(ledger, amount=np.asarray(amounts, float))
+    source = ledger if amounts is None else changed(ledger, amount=np.asarray(amounts, float))
     part = daily_series(subset(source, rows & (source.amount > 0)), start=full.start)
     return replace(full, inflow=part.inflow, outflow=part.outflow)
 
