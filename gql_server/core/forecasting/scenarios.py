@@ -3,7 +3,7 @@ monthly cost, make a one-off purchase. Computed on the fly from the same plan an
 stored forecast, so an empty scenario reproduces it exactly.
 
 * dropping an income source takes its rows out of the baseline (the model never learns that
-  money) and its scheduled items off the schedule;
+  money) and its scheduled items and rhythms (`known_money.rhythm`) off the known flows;
 * an income change scales the simulated inflow and the scheduled income alike;
 * an extra monthly expense is spread evenly over the days (x 12 / 365.25 a day): it has no date
   to land on, and spreading it does not invent one;
@@ -27,10 +27,12 @@ import numpy as np
 from gql_server.core.forecasting.choice import Choice
 from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult, forecast
 from gql_server.core.known_money.plan import KnownMoney, baseline_series, first_day
+from gql_server.core.known_money.rhythm import rhythm_paths
 from gql_server.core.known_money.schedule import occurrences_between
 from gql_server.core.series import DAYS_PER_MONTH, DailySeries, Ledger
 
 MIN_CHANGE_PCT, MAX_CHANGE_PCT = -100.0, 500.0
+RHYTHM_PATHS = 500  # paths averaged for a rhythm's expected flows (`known_flows` without paths)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ def known_flows(
     one minus its certainty (`KnownMoney.schedule_certainty`, a chance of paying on a month
     later), counted from its first due date in the forecast (due once, it is paid): the same
     draw for all its occurrences in a path. Charged per payment instead, a weekly payout at
-    confidence 0.5 vanished from a third of the paths within 30 days. `dues` (day, rupees)
+    confidence 0.5 vanished from a third of the paths within 30 days. Income at a rhythm
+    (`KnownMoney.rhythms`) is drawn per path (`rhythm.rhythm_paths`), or averaged over
+    RHYTHM_PATHS paths without `paths`. `dues` (day, rupees)
     land on their day (or the scenario's `dues_paid_on`, when earlier) in every path; those
     after the days are left out. A one-off outside the days is an error: the caller checks
     dates before asking."""
@@ -94,6 +98,11 @@ def known_flows(
         months = (index - index[0]) / DAYS_PER_MONTH
         paid = draw < sure ** months[None, :]
         target[:, index] += paid * item.amount
+    for rhythm in known.rhythms:
+        if rhythm.source_id >= 0 and rhythm.source_id in scenario.drop_source_ids:
+            continue
+        drawn = rhythm_paths(rhythm, days, paths or RHYTHM_PATHS, generator)
+        inflow = inflow + (drawn if paths is not None else drawn.mean(axis=0))
     inflow = inflow * (1.0 + scenario.income_change_pct / 100.0)
     outflow = outflow + scenario.extra_monthly_expense / DAYS_PER_MONTH
     moved_in, moved_out = known.ahead.flows(days)  # money moved already: no scenario undoes it

@@ -11,6 +11,10 @@ each simulated path a detected series may stop with a small hazard per month, co
 first due date, that grows as its confidence falls (a loan repaid, a plan dropped;
 `continuation`).
 
+Income that keeps a rhythm but not a date or an amount (a client paying monthly but late) is
+forecast per counterparty from its own gaps and amounts (`rhythm`); its rows leave the
+baseline too.
+
 One-off shocks (`outliers.outliers`, a ₹60,000 laptop, a one-time windfall) are clipped to
 the largest amount that would not be an outlier in their category (winsorised): the model
 learns that purchases happen, not that a laptop comes every month. Removing them outright
@@ -36,6 +40,7 @@ from gql_server.core.known_money.ahead import RowsAhead, rows_ahead
 from gql_server.core.known_money.detection import detect_recurring
 from gql_server.core.known_money.items import Declared, RecurringSeries, counterparty
 from gql_server.core.known_money.outliers import outlier_limits
+from gql_server.core.known_money.rhythm import Rhythm, find_rhythms, rhythm_rows
 from gql_server.core.series import DailySeries, Ledger, changed, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
@@ -66,6 +71,7 @@ class KnownMoney:
     schedule_certainty: tuple[float, ...] = ()  # per scheduled item: chance of continuing
     flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # by the rule
     ahead: RowsAhead = field(default_factory=RowsAhead)  # rows dated after the history
+    rhythms: tuple[Rhythm, ...] = ()  # income at a rhythm, forecast per source (`rhythm`)
 
 
 def _rows_of(ledger: Ledger, series: Sequence[RecurringSeries]) -> np.ndarray:
@@ -130,6 +136,8 @@ def plan_known_money(
     override = np.full(n, AUTOMATIC, dtype=np.int8) if overrides is None else np.asarray(overrides)
     if len(override) != n:
         raise ValueError("overrides must be parallel to the ledger")
+    rhythms = find_rhythms(ledger, names, recurring | (override == EXCLUDE), dismissed)
+    recurring = recurring | rhythm_rows(rhythms, n)
     amount = np.asarray(ledger.amount, dtype=np.float64)
     limits = outlier_limits(ledger, exclude=recurring)
     flagged = (amount > limits) & (override != INCLUDE) & ~recurring
@@ -152,6 +160,7 @@ def plan_known_money(
         schedule_certainty=certainty,
         flagged=flagged,
         ahead=rows_ahead(ledger, names),
+        rhythms=rhythms,
     )
 
 

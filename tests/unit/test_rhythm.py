@@ -1,0 +1,124 @@
+"""Income at a rhythm, forecast per counterparty: a client who pays every month, but late."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+
+from gql_server.core.forecasting.scenarios import Scenario, known_flows
+from gql_server.core.known_money.plan import plan_known_money
+from gql_server.core.known_money.rhythm import Rhythm, find_rhythms, rhythm_paths, still_paying
+from gql_server.core.outlook import Surroundings, compute_outlook
+from tests.unit.test_recurring import Row, groceries, make_ledger
+
+AS_OF = date(2025, 6, 30)
+CLIENT = "Acme Studio"
+# Days between the client's payments: about a month, never on the same day of it.
+LATE_GAPS = [27, 38, 31, 24, 41, 29, 35, 26, 33, 30, 39, 28, 34]
+
+
+def _client(last_paid: date, amount: float = 60_000.0) -> list[Row]:
+    days = [last_paid]
+    for gap in reversed(LATE_GAPS):
+        days.insert(0, days[0] - timedelta(days=gap))
+    return [
+        (d, amount * (1 + 0.02 * (k % 3)), True, "Freelance", CLIENT) for k, d in enumerate(days)
+    ]
+
+
+def _rhythm(silent: int) -> Rhythm:
+    return Rhythm(
+        merchant=CLIENT,
+        source_id=-1,
+        gaps=np.array(LATE_GAPS, dtype=np.float64),
+        amounts=np.full(6, 60_000.0),
+        silent=silent,
+        rows=np.zeros(0, dtype=np.int64),
+    )
+
+
+def test_a_late_paying_client_is_a_rhythm_and_leaves_the_baseline() -> None:
+    rows = _client(AS_OF - timedelta(days=10)) + groceries(1, date(2024, 1, 1), 540)
+    ledger, merchants = make_ledger(rows, AS_OF)
+
+    known = plan_known_money(ledger, merchants=merchants)
+
+    assert CLIENT not in {s.merchant for s in known.schedule}  # no usual day: not scheduled
+    [rhythm] = known.rhythms
+    assert rhythm.merchant == CLIENT
+    assert rhythm.silent == 11  # paid 10 days before as_of: 11 before the forecast's first day
+    client = merchants == CLIENT
+    assert not known.baseline[client].any()
+    assert known.baseline[~client].all()
+    assert not known.excluded[client].any()  # modelled, not kept out
+
+
+def test_irregular_or_weekly_income_is_not_a_rhythm() -> None:
+    rng = np.random.default_rng(3)
+    whenever = [
+        (AS_OF - timedelta(days=int(d)), 20_000.0, True, "Freelance", "Odd Jobs")
+        for d in np.sort(rng.choice(360, size=14, replace=False))
+    ]
+    weekly = [
+        (AS_OF - timedelta(weeks=k), 5_000.0 + 300 * (k % 4), True, "Payout", "Swiggy")
+        for k in range(40)
+    ]
+    ledger, merchants = make_ledger(whenever + weekly, AS_OF)
+
+    assert find_rhythms(ledger, merchants, np.zeros(len(ledger), dtype=bool)) == ()
+    assert find_rhythms(ledger, None, np.zeros(len(ledger), dtype=bool)) == ()
+
+
+def test_the_next_payment_comes_a_gap_after_the_last_one() -> None:
+    rng = np.random.default_rng(0)
+    just_paid = rhythm_paths(_rhythm(silent=1), 60, 2000, rng)
+    assert (just_paid[:, :7].sum(axis=1) == 0).mean() > 0.99  # the shortest gap is 24 days
+    assert 0.9 < (just_paid[:, :45] > 0).sum(axis=1).mean() < 1.2  # one payment in 45 days
+    due = rhythm_paths(_rhythm(silent=30), 60, 2000, rng)
+    first_week = (due[:, :7] > 0).any(axis=1).mean()
+    assert first_week > 0.5  # a month silent: its payment is due within the week
+    assert np.isclose(due[due > 0], 60_000.0).all()
+
+
+def test_a_source_silent_far_beyond_its_gaps_has_stopped() -> None:
+    lengths, weights = _rhythm(0).gap_weights()
+    assert np.isclose(weights.sum(), 1.0)
+    assert still_paying(_rhythm(silent=20), lengths, weights) > 0.95
+    assert still_paying(_rhythm(silent=45), lengths, weights) < 0.9
+    assert still_paying(_rhythm(silent=120), lengths, weights) == 0.0
+    stopped = rhythm_paths(_rhythm(silent=120), 60, 100, np.random.default_rng(1))
+    assert not stopped.any()
+
+
+def test_known_flows_draw_the_rhythm_per_path_and_drop_it_with_its_source() -> None:
+    rows = _client(AS_OF - timedelta(days=28)) + groceries(2, date(2024, 1, 1), 540)
+    ledger, merchants = make_ledger(rows, AS_OF)
+    ledger = type(ledger)(**{**ledger.__dict__, "source_id": np.where(merchants == CLIENT, 9, -1)})
+    known = plan_known_money(ledger, merchants=merchants)
+    assert [r.source_id for r in known.rhythms] == [9]
+
+    inflow, _ = known_flows(ledger, known, 30, paths=500, rng=np.random.default_rng(4))
+    assert inflow.shape == (500, 30)
+    assert (inflow.sum(axis=1) > 0).mean() > 0.8  # 28 days silent: due within the month
+    expected, _ = known_flows(ledger, known, 30)
+    assert np.isclose(expected.sum(), inflow.sum(axis=1).mean(), rtol=0.1)
+    dropped, _ = known_flows(
+        ledger, known, 30, Scenario(drop_source_ids=frozenset({9})), paths=500,
+        rng=np.random.default_rng(4),
+    )  # fmt: skip
+    assert not dropped.any()
+
+
+def test_the_weeks_forecast_expects_a_late_client_when_it_is_due_not_just_after_it_paid() -> None:
+    def week_inflow(days_since_paid: int) -> float:
+        rows = _client(AS_OF - timedelta(days=days_since_paid)) + groceries(
+            5, date(2024, 1, 1), 540
+        )
+        ledger, merchants = make_ledger(rows, AS_OF)
+        outlook = compute_outlook(ledger, seed=3, surroundings=Surroundings(merchants=merchants))
+        [week] = [h for h in outlook.forecast.horizons if h.horizon_days == 7]
+        return week.expected_inflow
+
+    assert week_inflow(2) < 3_000.0  # the shortest gap is 24 days: nothing this week
+    assert week_inflow(30) > 30_000.0  # a month silent: more likely than not this week
