@@ -238,6 +238,20 @@ def test_arima_recovers_a_persistent_level() -> None:
     assert abs(paths[:, 0].mean() - last) < abs(100.0 - last) + 5.0
 
 
+def test_a_steady_decline_gets_a_drift_and_keeps_declining() -> None:
+    """An income falling by 150 a week from 30,000 (a random walk with drift): differenced by KPSS,
+    and AICc keeps the drift, so the weeks ahead go on falling instead of staying put."""
+    rng = np.random.default_rng(5)
+    weeks = 30_000.0 - 150.0 * np.arange(100) + np.cumsum(rng.normal(0.0, 150.0, 100))
+    fit = fit_arima(weeks, deadline=math.inf)
+    assert fit is not None
+    assert fit.order[1] == 1
+    assert fit.label.endswith("with drift")
+    assert fit.intercept < 0
+    ahead = simulate_arima(fit, 8, 2_000, np.random.default_rng(0)).mean(axis=0)
+    assert ahead[-1] < ahead[0] - 600.0  # about 150 a week for 7 weeks
+
+
 def test_arima_refuses_constant_and_short_series() -> None:
     assert fit_arima(np.full(50, 3.0), deadline=math.inf) is None
     assert fit_arima(np.arange(5.0), deadline=math.inf) is None

@@ -3,12 +3,14 @@
 Two weekly models produce `(paths, weeks)` arrays of simulated future weekly levels (a third,
 the yearly one, is in `candidates`):
 
-* ARIMA(p, d, q), p, q <= 2: d from a KPSS test and p, q by AICc, as in Hyndman & Khandakar
-  (2008), each order compared at its Hannan-Rissanen estimates (least squares, written here
-  with numpy: statsmodels' took 2 ms a call in its own bookkeeping); the chosen order is
-  refined by conditional sum of squares (Box & Jenkins). Paths come from the fitted recursion
-  driven by innovations resampled in 4-week blocks from the model's own residuals (a residual
-  block bootstrap, so the skew of lumpy income survives where Gaussian shocks would not).
+* ARIMA(p, d, q), p, q <= 2: d from a KPSS test and p, q (and, when d = 1, a drift) by AICc,
+  as in Hyndman & Khandakar (2008), each order compared at its Hannan-Rissanen estimates
+  (least squares, written here with numpy: statsmodels' took 2 ms a call in its own
+  bookkeeping); the chosen order is refined by conditional sum of squares (Box & Jenkins).
+  Paths come from the fitted recursion driven by innovations resampled in 4-week blocks from
+  the model's own residuals (a residual block bootstrap, so the skew of lumpy income survives
+  where Gaussian shocks would not). On the tuning seed (11) the drift was kept in 14 of 107
+  differenced fits, and the 30-day errors did not move.
 * mean: 4-week blocks drawn from the last year of weeks (a moving-block bootstrap), centred on
   the year's recency-weighted mean.
 
@@ -86,7 +88,7 @@ class ArimaFit:
     @property
     def label(self) -> str:
         p, d, q = self.order
-        return f"arima({p},{d},{q})"
+        return f"arima({p},{d},{q}){' with drift' if d and self.intercept else ''}"
 
 
 def _is_constant(y: np.ndarray) -> bool:
@@ -270,7 +272,7 @@ def fit_arima(
     y: np.ndarray, *, deadline: float, order: tuple[int, int, int] | None = None
 ) -> ArimaFit | None:
     """The AICc-best ARIMA(p, d, q), p, q <= 2, estimated by conditional sum of squares, d from
-    KPSS, no constant when d = 1; candidates in a fixed order until `deadline`
+    KPSS, with or without a drift when d = 1; candidates in a fixed order until `deadline`
     (time.perf_counter()), or just `order`. None when the series is too short or constant or no
     candidate is stationary and invertible. Fitted on the series scaled to unit variance."""
     y = np.asarray(y, dtype=np.float64)
@@ -280,32 +282,35 @@ def fit_arima(
     z = y / scale
     d = order[1] if order else differencing_order(z)
     w = np.diff(z) if d else z
-    mean = d == 0
     long = _long_ar_residuals(w - w.mean())
     # Orders are compared at their Hannan-Rissanen estimates (cheap: least squares) and only
     # the best is refined by conditional sum of squares, the costly step: refining all nine
     # took about 30 ms a search, most of an outlook's time once the evaluation redid it at
     # every origin. An order whose estimates are not admissible is refined to be compared.
-    best: tuple[float, int, int, np.ndarray] | None = None
+    # A differenced series may keep a constant (a drift), as auto.arima allows, when AICc
+    # says the trend is worth its parameter.
+    best: tuple[float, int, int, bool, np.ndarray] | None = None
+    constants = (True,) if d == 0 else (False, True)
     for p, q in [(order[0], order[2])] if order else ORDERS:
         if best is not None and time.perf_counter() > deadline:
             break
-        k = int(mean) + p + q + 1
-        if len(w) - MAX_P - k - 1 < MIN_ARIMA_WEEKS // 2:
-            continue
-        params = _start(w, p, q, mean, long)
-        variance = _css_variance(params, w, p, q, mean)
-        if variance is None:
-            fitted = _fit_css(w, p, q, mean, params)
-            if fitted is None:
+        for mean in constants:
+            k = int(mean) + p + q + 1
+            if len(w) - MAX_P - k - 1 < MIN_ARIMA_WEEKS // 2:
                 continue
-            params, variance = fitted
-        aicc = _aicc(variance, len(w) - MAX_P, k)
-        if best is None or aicc < best[0]:
-            best = (aicc, p, q, params)
+            params = _start(w, p, q, mean, long)
+            variance = _css_variance(params, w, p, q, mean)
+            if variance is None:
+                fitted = _fit_css(w, p, q, mean, params)
+                if fitted is None:
+                    continue
+                params, variance = fitted
+            aicc = _aicc(variance, len(w) - MAX_P, k)
+            if best is None or aicc < best[0]:
+                best = (aicc, p, q, mean, params)
     if best is None or not math.isfinite(best[0]):
         return None
-    aicc, p, q, params = best
+    aicc, p, q, mean, params = best
     refined = _fit_css(w, p, q, mean, params)
     if refined is not None:
         params, aicc = refined[0], _aicc(refined[1], len(w) - MAX_P, int(mean) + p + q + 1)
