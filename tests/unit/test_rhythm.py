@@ -122,3 +122,29 @@ def test_the_weeks_forecast_expects_a_late_client_when_it_is_due_not_just_after_
 
     assert week_inflow(2) < 3_000.0  # the shortest gap is 24 days: nothing this week
     assert week_inflow(30) > 30_000.0  # a month silent: more likely than not this week
+
+
+def test_dropping_one_source_leaves_the_other_rhythms_paths_as_they_were() -> None:
+    other = [
+        (d, 45_000.0, True, "Freelance", "Bright Labs")
+        for d, *_ in _client(AS_OF - timedelta(days=17))
+    ]
+    rows = _client(AS_OF - timedelta(days=5)) + other + groceries(6, date(2024, 1, 1), 540)
+    ledger, merchants = make_ledger(rows, AS_OF)
+    sources = np.select([merchants == CLIENT, merchants == "Bright Labs"], [9, 10], -1)
+    ledger = type(ledger)(**{**ledger.__dict__, "source_id": sources})
+    known = plan_known_money(ledger, merchants=merchants)
+    assert sorted(r.source_id for r in known.rhythms) == [9, 10]
+
+    def inflow(dropped: frozenset[int]) -> np.ndarray:
+        flows, _ = known_flows(
+            ledger, known, 60, Scenario(drop_source_ids=dropped), paths=300,
+            rng=np.random.default_rng(np.random.SeedSequence(8)),
+        )  # fmt: skip
+        return flows
+
+    both = inflow(frozenset())
+    only_bright, only_acme = inflow(frozenset({9})), inflow(frozenset({10}))
+    assert only_bright.any()
+    assert only_acme.any()
+    assert np.array_equal(both, only_acme + only_bright)

@@ -82,6 +82,10 @@ def known_flows(
     inflow, outflow = np.zeros(shape), np.zeros(shape)
     certainty = known.schedule_certainty or (1.0,) * len(known.schedule)
     generator = rng if rng is not None else np.random.default_rng(0)
+    # Each rhythm draws from a stream of its own (spawned: the generator's own stream does not
+    # move), so dropping a source or a scheduled item leaves the other rhythms' paths as they
+    # were and a what-if differs from the forecast only where it changes the flows.
+    rhythm_streams = generator.spawn(len(known.rhythms))
     for item, source, sure in zip(known.schedule, known.schedule_sources, certainty, strict=True):
         if source >= 0 and source in scenario.drop_source_ids:
             continue
@@ -98,10 +102,10 @@ def known_flows(
         months = (index - index[0]) / DAYS_PER_MONTH
         paid = draw < sure ** months[None, :]
         target[:, index] += paid * item.amount
-    for rhythm in known.rhythms:
+    for rhythm, stream in zip(known.rhythms, rhythm_streams, strict=True):
         if rhythm.source_id >= 0 and rhythm.source_id in scenario.drop_source_ids:
             continue
-        drawn = rhythm_paths(rhythm, days, paths or RHYTHM_PATHS, generator)
+        drawn = rhythm_paths(rhythm, days, paths or RHYTHM_PATHS, stream)
         inflow = inflow + (drawn if paths is not None else drawn.mean(axis=0))
     inflow = inflow * (1.0 + scenario.income_change_pct / 100.0)
     outflow = outflow + scenario.extra_monthly_expense / DAYS_PER_MONTH
