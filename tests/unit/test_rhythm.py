@@ -8,7 +8,13 @@ import numpy as np
 
 from gql_server.core.forecasting.scenarios import Scenario, known_flows
 from gql_server.core.known_money.plan import plan_known_money
-from gql_server.core.known_money.rhythm import Rhythm, find_rhythms, rhythm_paths, still_paying
+from gql_server.core.known_money.rhythm import (
+    Rhythm,
+    anchored,
+    find_rhythms,
+    rhythm_paths,
+    still_paying,
+)
 from gql_server.core.outlook import Surroundings, compute_outlook
 from tests.unit.test_recurring import Row, groceries, make_ledger
 
@@ -82,11 +88,14 @@ def test_the_next_payment_comes_a_gap_after_the_last_one() -> None:
 
 
 def test_a_source_silent_far_beyond_its_gaps_has_stopped() -> None:
-    lengths, weights = _rhythm(0).gap_weights()
-    assert np.isclose(weights.sum(), 1.0)
-    assert still_paying(_rhythm(silent=20), lengths, weights) > 0.95
-    assert still_paying(_rhythm(silent=45), lengths, weights) < 0.9
-    assert still_paying(_rhythm(silent=120), lengths, weights) == 0.0
+    def alive(silent: int) -> float:
+        lengths, weights, waited = _rhythm(silent).waits()
+        assert np.isclose(weights.sum(), 1.0)
+        return still_paying(_rhythm(silent), lengths, weights, waited)
+
+    assert alive(20) > 0.95
+    assert alive(45) < 0.9
+    assert alive(120) == 0.0
     stopped = rhythm_paths(_rhythm(silent=120), 60, 100, np.random.default_rng(1))
     assert not stopped.any()
 
@@ -148,3 +157,57 @@ def test_dropping_one_source_leaves_the_other_rhythms_paths_as_they_were() -> No
     assert only_bright.any()
     assert only_acme.any()
     assert np.array_equal(both, only_acme + only_bright)
+
+
+DUE = 5  # the retainer's day of the month
+LATENESS = [0, 9, 3, 14, 6, 1, 11, 4, 8, 2, 13, 5]  # days after it, month by month
+
+
+def _retainer(months: int = 12, amount: float = 80_000.0) -> list[Row]:
+    """Due on the 5th of each month from July 2024, paid LATENESS days late."""
+    return [
+        (date(2024 + (6 + m) // 12, (6 + m) % 12 + 1, DUE) + timedelta(days=LATENESS[m % 12]),
+         amount, True, "Freelance", "Northwind Retainer")
+        for m in range(months)
+    ]  # fmt: skip
+
+
+def test_a_retainer_paid_late_is_due_monthly_not_a_renewal() -> None:
+    ledger, _ = make_ledger(_retainer(), date(2025, 6, 30))
+    due = anchored(np.unique(ledger.day_numbers))
+    assert due is not None
+    anchor, lateness, _ = due
+    assert anchor == DUE
+    assert lateness.tolist() == LATENESS
+    drifting, _ = make_ledger(_client(AS_OF), AS_OF)  # paid a gap after the last: a renewal
+    assert anchored(np.unique(drifting.day_numbers)) is None
+
+
+def test_a_month_not_yet_paid_is_still_expected_and_a_paid_one_is_not() -> None:
+    rows = _retainer(months=11) + groceries(7, date(2024, 6, 1), 420)  # July to May
+    unpaid, merchants = make_ledger(rows, date(2025, 6, 12))  # June's has not come yet
+    known = plan_known_money(unpaid, merchants=merchants)
+    assert "Northwind Retainer" not in {s.merchant for s in known.schedule}
+    [rhythm] = known.rhythms
+    assert rhythm.anchor == DUE
+    assert not rhythm.cycle_paid
+    assert rhythm.into_cycle == 8  # the 13th is 8 days after the 5th
+    paths = rhythm_paths(rhythm, 30, 2000, np.random.default_rng(2))
+    assert (paths[:, :10].sum(axis=1) > 0).mean() > 0.8  # at most 14 days late so far
+    assert 0.9 < (paths > 0).sum(axis=1).mean() <= 1.5  # June's, and July's only if early
+
+    paid_rows = [*rows, (date(2025, 6, 13), 80_000.0, True, "Freelance", "Northwind Retainer")]
+    paid, merchants = make_ledger(paid_rows, date(2025, 6, 12))
+    [rhythm] = plan_known_money(paid, merchants=merchants).rhythms
+    assert rhythm.cycle_paid  # today's row (13 June, after the history) pays June's
+    paths = rhythm_paths(rhythm, 30, 2000, np.random.default_rng(2))
+    assert (paths[:, :22].sum(axis=1) == 0).all()  # July's comes on the 5th or later
+
+
+def test_a_retainer_paid_on_time_stays_on_the_schedule() -> None:
+    on_time = [(d - timedelta(days=LATENESS[k % 12]), a, i, c, m)
+               for k, (d, a, i, c, m) in enumerate(_retainer())]  # fmt: skip
+    ledger, merchants = make_ledger(on_time + groceries(8, date(2024, 6, 1), 420), AS_OF)
+    known = plan_known_money(ledger, merchants=merchants)
+    assert "Northwind Retainer" in {s.merchant for s in known.schedule}
+    assert known.rhythms == ()

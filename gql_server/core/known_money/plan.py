@@ -40,7 +40,7 @@ from gql_server.core.known_money.ahead import RowsAhead, rows_ahead
 from gql_server.core.known_money.detection import detect_recurring
 from gql_server.core.known_money.items import Declared, RecurringSeries, counterparty
 from gql_server.core.known_money.outliers import outlier_limits
-from gql_server.core.known_money.rhythm import Rhythm, find_rhythms, rhythm_rows
+from gql_server.core.known_money.rhythm import Rhythm, find_rhythms, paid_late, rhythm_rows
 from gql_server.core.series import DailySeries, Ledger, changed, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
@@ -122,7 +122,11 @@ def plan_known_money(
     )
     active = [d for d in declared if d.active]
     scheduled = tuple(
-        s for s in detected if s.fixed_amount and s.confidence >= MIN_SCHEDULED_CONFIDENCE
+        s
+        for s in detected
+        if s.fixed_amount
+        and s.confidence >= MIN_SCHEDULED_CONFIDENCE
+        and not paid_late(ledger, names, s)
     )
     recurring = _rows_of(ledger, scheduled)
     if names is not None and active:

@@ -3,12 +3,28 @@ client who pays every month but late, invoices settled a few weeks apart. Such a
 known money (`detection` wants a usual day and, to be scheduled, a fixed amount), yet it is
 more than noise in weekly sums: how long ago it last paid says when it will pay next.
 
-Each such counterparty is forecast on its own as a renewal process (Cox 1962): its next payment
-comes a gap after its last one, the gap drawn from its own recent gaps, smoothed by a kernel and
-conditioned on the days it has already been silent; later payments follow at gaps drawn the
-same way; amounts are drawn from its own recent payments. A source silent for longer than its
-gaps explain has probably stopped: the chance that it still pays is Bayes' rule between a
-small prior hazard of stopping per month and the share of its gaps that are this long. Its rows
+Each such counterparty is forecast on its own, in one of two ways, whichever its history fits:
+
+* due monthly and paid late: every payment falls some days after the same day of the month (a
+  retainer invoiced on the 1st, paid when the client gets round to it). Each month's payment
+  comes that day plus a lateness drawn from its own past lateness; a month not yet paid will
+  be, later than it already is. One late payment says nothing about the next month's, so the
+  gaps between payments vary more than the lateness does (by about the square root of two).
+* a renewal process (Cox 1962), where the gaps vary less than the lateness (payments follow
+  the last one, not a day of the month, and drift through the month): the next payment comes
+  a gap after the last, the gap drawn from its own recent gaps and longer than it has already
+  been silent, and later ones follow at gaps drawn the same way.
+
+Lateness and gaps are smoothed by a Gaussian kernel (Silverman's rule, at least a day wide);
+amounts are drawn from its own recent payments. A source that has waited longer than its
+lateness or gaps explain has probably stopped: the chance that it still pays is Bayes' rule
+between a small prior hazard of stopping per month and the share of its lateness or gaps that
+are this long.
+
+A detected monthly income series is scheduled on its day (`plan`) unless its payments stray
+beyond detection's window of the day (`paid_late`): then it is a rhythm due monthly, and a
+payment not yet come this month is still expected, where the schedule would skip it as missed
+and the model would learn the late ones as extra income. Its rows
 leave the baseline (the weekly model would count them twice), and its simulated payments join
 the known flows of each path (`forecasting.scenarios.known_flows`).
 """
@@ -16,12 +32,13 @@ the known flows of each path (`forecasting.scenarios.known_flows`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from gql_server.core.calendar import day_number
-from gql_server.core.known_money.items import counterparty
+from gql_server.core.calendar import clipped_days, day_number, month_numbers
+from gql_server.core.known_money.cadence import MONTHLY_WINDOW
+from gql_server.core.known_money.items import Cadence, RecurringSeries, counterparty
 from gql_server.core.series import DAYS_PER_MONTH, Ledger
 from gql_server.core.stats import short_median
 
@@ -37,7 +54,9 @@ RECENT_AMOUNTS = 6  # amounts that are drawn from
 MIN_GAP = 20.0
 MAX_GAP = 62.0
 MAX_GAP_SPREAD = 0.6  # gaps' coefficient of variation: invoices whenever are not a rhythm
-KERNEL_SHARE = 0.1  # the gaps' kernel: this share of the median gap (at least a day)
+# Due monthly when the lateness varies less than this share of the gaps' spread: 1/sqrt(2) for
+# lateness drawn afresh each month, more than 1 for a renewal, whose lateness drifts.
+ANCHORED_SPREAD = 0.9
 STOP_HAZARD = 0.02  # a month's prior chance that a source stops (as `plan.BASE_HAZARD`)
 
 
@@ -53,14 +72,80 @@ class Rhythm:
     amounts: np.ndarray  # rupees per paying day
     silent: int
     rows: np.ndarray  # ledger row indexes of the counterparty's income
+    # Due monthly and paid late: the day of the month it is due (the earliest it has paid),
+    # the lateness of its recent payments, the current cycle (months since 1970-01 of its due
+    # day), the forecast's first day as a day of that cycle (0: the due day), and whether
+    # that cycle has its payment already.
+    anchor: int | None = None
+    lateness: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cycle: int = 0
+    into_cycle: int = 0
+    cycle_paid: bool = False
 
-    def gap_weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """The gaps' smoothed distribution: lengths 1.. in days and their probabilities (a
-        Gaussian kernel on each observed gap, a share of the median gap wide)."""
-        width = max(KERNEL_SHARE * short_median(self.gaps), 1.0)
-        lengths = np.arange(1, int(self.gaps.max() + 4 * width) + 2)
-        density = np.exp(-0.5 * ((lengths[:, None] - self.gaps[None, :]) / width) ** 2).sum(axis=1)
-        return lengths, density / density.sum()
+    def waits(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The smoothed distribution of the wait for a payment (days and their chances: the
+        lateness after a due day, or the gap after a payment) and how long the pending
+        payment has been waited for already."""
+        if self.anchor is not None:
+            lengths, weights = _smoothed(self.lateness, first=0)
+            return lengths, weights, 0 if self.cycle_paid else self.into_cycle
+        lengths, weights = _smoothed(self.gaps, first=1)
+        return lengths, weights, self.silent
+
+
+def _smoothed(values: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whole days from `first` on and their chances under a Gaussian kernel on each value,
+    Silverman's rule of thumb wide (at least a day)."""
+    width = max(1.06 * float(values.std()) * len(values) ** -0.2, 1.0)
+    lengths = np.arange(first, int(values.max() + 4 * width) + 2)
+    density = np.exp(-0.5 * ((lengths[:, None] - values[None, :]) / width) ** 2).sum(axis=1)
+    return lengths, density / density.sum()
+
+
+def _cycles(days: np.ndarray, anchor: np.ndarray | int) -> np.ndarray:
+    """The cycle each day falls in (months since 1970-01 of the latest due day on or before
+    it), per anchor when `anchor` is a column of them."""
+    months = month_numbers(days)
+    cycles: np.ndarray = months - (days < clipped_days(months, anchor))
+    return cycles
+
+
+def anchored(paid: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """The day of the month payments on days `paid` are due, their lateness and cycles, when
+    they fit "due monthly, paid late" better than a renewal: one payment per cycle, and
+    lateness that varies less than ANCHORED_SPREAD of the gaps. The due day is the one of
+    those giving one payment per cycle that makes the lateness vary least, the least late on
+    near ties (so the earliest payment is on time)."""
+    if len(paid) < 3:
+        return None
+    anchors = np.arange(1, 32)[:, None]
+    cycles = _cycles(paid[None, :], anchors)
+    lateness = paid[None, :] - clipped_days(cycles, anchors)
+    once = (np.diff(cycles, axis=1) >= 1).all(axis=1)  # one payment per cycle
+    if not once.any():
+        return None  # no due day gives each month one payment
+    # Due days a few apart give the same spread but for short months (the 29th is the 28th in
+    # February): of those within half a day of the least spread, the least late.
+    spread = lateness.std(axis=1)
+    near = once & (spread <= spread[once].min() + 0.5)
+    best = int(np.argmin(np.where(near, lateness.mean(axis=1), np.inf)))
+    if float(lateness[best].std()) >= ANCHORED_SPREAD * float(np.diff(paid).std()):
+        return None
+    return best + 1, lateness[best].astype(np.float64), cycles[best]
+
+
+def paid_late(ledger: Ledger, names: np.ndarray | None, series: RecurringSeries) -> bool:
+    """Whether a monthly income series' counterparty pays it late: its recent payments fit
+    "due monthly" (`anchored`) and some came further from its due day than detection's window
+    either side of the usual day allows."""
+    if names is None or not series.is_income or series.cadence is not Cadence.MONTHLY:
+        return False
+    key = counterparty(series.merchant)
+    income = np.asarray(ledger.is_income, dtype=bool)
+    mine = [i for i in np.flatnonzero(income) if counterparty(names[i]) == key]
+    paid = np.unique(ledger.day_numbers[mine])[-(RECENT + 1) :]
+    fit = anchored(paid)
+    return fit is not None and float(np.ptp(fit[1])) > 2 * MONTHLY_WINDOW
 
 
 def find_rhythms(
@@ -98,45 +183,84 @@ def find_rhythms(
         totals = np.bincount(
             np.searchsorted(paid, days[mine]), weights=np.asarray(ledger.amount)[mine]
         )
-        found.append(
-            Rhythm(
-                merchant=str(np.asarray(names, dtype=object)[mine[first[-1]]]),
-                source_id=int(np.asarray(ledger.source_id)[mine[-1]]),
-                gaps=gaps,
-                amounts=totals[-RECENT_AMOUNTS:],
-                silent=int(today - paid[-1]),
-                rows=mine,
-            )
+        rhythm = Rhythm(
+            merchant=str(np.asarray(names, dtype=object)[mine[first[-1]]]),
+            source_id=int(np.asarray(ledger.source_id)[mine[-1]]),
+            gaps=gaps,
+            amounts=totals[-RECENT_AMOUNTS:],
+            silent=int(today - paid[-1]),
+            rows=mine,
         )
+        due = anchored(paid[-(RECENT + 1) :])
+        if due is not None:
+            anchor, lateness, cycles = due
+            current = int(_cycles(np.array([today]), anchor)[0])
+            rhythm = replace(
+                rhythm,
+                anchor=anchor,
+                lateness=lateness,
+                cycle=current,
+                into_cycle=int(today - clipped_days(np.array([current]), anchor)[0]),
+                cycle_paid=bool(cycles[-1] == current),
+            )
+        found.append(rhythm)
     return tuple(found)
 
 
-def still_paying(rhythm: Rhythm, lengths: np.ndarray, weights: np.ndarray) -> float:
-    """The chance that the source has not stopped, given `rhythm.silent` days without a
-    payment: a prior hazard of STOP_HAZARD a month against the share of gaps at least that
-    long (its survival)."""
-    survival = float(weights[lengths >= rhythm.silent].sum())
+def still_paying(rhythm: Rhythm, lengths: np.ndarray, weights: np.ndarray, waited: int) -> float:
+    """The chance that the source has not stopped, after `rhythm.silent` days without a
+    payment: a prior hazard of STOP_HAZARD a month against the chance that a payment waited
+    for `waited` days is still on its way (the share of waits at least that long)."""
+    survival = float(weights[lengths >= waited].sum())
     stopped = 1.0 - (1.0 - STOP_HAZARD) ** (max(rhythm.silent, 0) / DAYS_PER_MONTH)
     return survival * (1 - stopped) / (survival * (1 - stopped) + stopped) if survival else 0.0
 
 
-def rhythm_paths(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator) -> np.ndarray:
-    """(paths, days) of the source's payments from the forecast's first day: each path draws
-    whether the source still pays (`still_paying`), a first gap longer than its silence, later
-    gaps, amounts, and a month it stops in (STOP_HAZARD a month)."""
-    lengths, weights = rhythm.gap_weights()
-    flows = np.zeros((paths, days))
-    alive = still_paying(rhythm, lengths, weights)
-    if alive <= 0 or days <= 0:
-        return flows
-    tail = np.where(lengths >= max(rhythm.silent, 1), weights, 0.0)
+def _due_offsets(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator) -> np.ndarray:
+    """(paths, cycles) day offsets from the forecast's first day of each month's payment: the
+    current month's (unless paid) later than it already is, then each month's due day plus a
+    lateness drawn from the source's own; -1 for the current month when it is paid."""
+    lengths, weights, waited = rhythm.waits()
+    cycles = rhythm.cycle + np.arange(int(days // 28) + 3)
+    due = clipped_days(cycles, rhythm.anchor or 1)
+    due = due - due[0] - rhythm.into_cycle
+    offsets: np.ndarray = due[None, :] + rng.choice(lengths, size=(paths, len(cycles)), p=weights)
+    if rhythm.cycle_paid:
+        offsets[:, 0] = -1
+    else:
+        tail = np.where(lengths >= waited, weights, 0.0)
+        offsets[:, 0] = due[0] + rng.choice(lengths, size=paths, p=tail / tail.sum())
+    return offsets
+
+
+def _renewal_offsets(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator) -> np.ndarray:
+    """(paths, payments) day offsets from the forecast's first day: a first gap after the
+    last payment longer than its silence, then gaps drawn from its own."""
+    lengths, weights, waited = rhythm.waits()
+    tail = np.where(lengths >= max(waited, 1), weights, 0.0)
     first = rng.choice(lengths, size=paths, p=tail / tail.sum())
     count = int(days // max(lengths[weights > 1e-6].min(), 1)) + 2
     later = rng.choice(lengths, size=(paths, count - 1), p=weights)
-    offsets = np.cumsum(np.column_stack([first, later]), axis=1) - rhythm.silent
+    offsets: np.ndarray = np.cumsum(np.column_stack([first, later]), axis=1) - rhythm.silent
+    return offsets
+
+
+def rhythm_paths(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator) -> np.ndarray:
+    """(paths, days) of the source's payments from the forecast's first day: each path draws
+    whether the source still pays (`still_paying`), when its payments come (due monthly or a
+    renewal), their amounts, and a month it stops in (STOP_HAZARD a month)."""
+    lengths, weights, waited = rhythm.waits()
+    flows = np.zeros((paths, days))
+    alive = still_paying(rhythm, lengths, weights, waited)
+    if alive <= 0 or days <= 0:
+        return flows
+    if rhythm.anchor is not None:
+        offsets = _due_offsets(rhythm, days, paths, rng)
+    else:
+        offsets = _renewal_offsets(rhythm, days, paths, rng)
     amounts = rng.choice(rhythm.amounts, size=offsets.shape)
     stop_month = rng.geometric(STOP_HAZARD, size=(paths, 1))  # stops in its k-th month on
-    paying = (rng.random((paths, 1)) < alive) & (offsets < days)
+    paying = (rng.random((paths, 1)) < alive) & (offsets >= 0) & (offsets < days)
     paying &= offsets / DAYS_PER_MONTH < stop_month
     row = np.broadcast_to(np.arange(paths)[:, None], offsets.shape)
     np.add.at(flows, (row[paying], offsets[paying]), amounts[paying])
