@@ -64,7 +64,8 @@ STOP_HAZARD = 0.02  # a month's prior chance that a source stops (as `plan.BASE_
 class Rhythm:
     """One income counterparty paid at a rhythm: its recent gaps between paying days and the
     amounts of those days, and how many days before the forecast's first day it last paid (1:
-    on the history's last day; 0: today, and today's rows hold that payment)."""
+    on the history's last day; 0: today, and today's rows hold that payment). Due monthly
+    when `anchor` is set (then its lateness says when), else a renewal (its gaps do)."""
 
     merchant: str
     source_id: int

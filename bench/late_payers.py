@@ -1,0 +1,199 @@
+"""Income at a rhythm (`gql_server.core.known_money.rhythm`) on histories built from first
+principles: the forecast with rhythms against the same forecast without them, and against an
+oracle that knows how the histories were made.
+
+    .venv/bin/python -m bench.late_payers [--users 30]
+
+Each history is 660 days of one client's payments, everyday spending (two shop visits a day,
+log-normal amounts) and a gig now and then (5% of days), cut at an origin 540-600 days in;
+the 7- and 30-day inflow forecasts of `compute_outlook` are scored against what came. Four
+kinds of client, `--users` histories each:
+
+* due monthly, paid late: due on a random day of the month, paid min(Exp(mean), 25) days
+  after it, for a mean lateness of 1 (on time: detection schedules it), 4 and 10 days;
+* a renewal: each payment 30.4 +- 8 days after the last (drifting through the month).
+
+"without" is the same code with rhythms switched off (`rhythm.MIN_GAP` out of reach, and no
+series `paid_late`: the client is scheduled when detection finds it, else left to the weekly
+model, as before rhythms). The oracle (due
+monthly only) knows the due day, the lateness distribution and whether this month is paid,
+and forecasts the expected number of payments in each horizon; its error is what no model can
+avoid, on the client alone (the gigs add their own). These histories were written for this
+bench from the description of the problem, not from `bench.histories` (the independent family
+of `bench.forecast_accuracy`, never tuned on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from contextlib import ExitStack
+from datetime import date, timedelta
+from unittest.mock import patch
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from gql_server.core.known_money import plan, rhythm
+from gql_server.core.outlook import Surroundings, compute_outlook
+from gql_server.core.series import Ledger, changed
+
+START = date(2024, 1, 1)
+DAYS = 660
+HORIZONS = (7, 30)
+CAP = 25  # the latest a late payment comes, in days after its due day
+GIG_CHANCE, GIG_MU, GIG_SIGMA = 0.05, 8.0, 0.5  # a gig on 5% of days, log-normal rupees
+KINDS = (("due monthly, lateness mean 1", 1.0), ("due monthly, lateness mean 4", 4.0),
+         ("due monthly, lateness mean 10", 10.0), ("renewal, 30.4 +- 8 days", 0.0))  # fmt: skip
+console = Console(width=120)
+
+
+def client_days(rng: np.random.Generator, mean_late: float) -> tuple[np.ndarray, np.ndarray]:
+    """Paying days (from START) and the due days they pay (empty for a renewal)."""
+    if mean_late <= 0:
+        gaps = np.clip(np.round(rng.normal(30.4, 8.0, 40)), 12, 60).astype(int)
+        return np.cumsum(np.concatenate([[int(rng.integers(0, 30))], gaps])), np.zeros(0)
+    due = int(rng.integers(1, 29))
+    months = np.datetime64(START, "M") + np.arange(DAYS // 28 + 2)
+    due_days = (months.astype("datetime64[D]") - np.datetime64(START, "D")).astype(int) + due - 1
+    late = np.minimum(rng.exponential(mean_late, len(due_days)), CAP).astype(int)
+    return due_days + late, due_days
+
+
+def history(
+    seed: int, mean_late: float
+) -> tuple[Ledger, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The whole history as a ledger (as_of its last day), its merchants, the client's paying
+    days and the due days they pay (empty for a renewal), and its amount."""
+    rng = np.random.default_rng(seed)
+    paid, due = client_days(rng, mean_late)
+    inside = paid < DAYS
+    due, paid = (due[inside] if len(due) else due), paid[inside]
+    amount = float(rng.uniform(30_000, 90_000))
+    rows = [(int(d), amount, True, "Freelance", "Acme Retainer") for d in paid]
+    for day in range(DAYS):
+        for _ in range(rng.poisson(2)):
+            rows.append(
+                (day, float(rng.lognormal(6, 0.8)), False, "Food", f"Shop {rng.integers(8)}")
+            )
+        if rng.random() < GIG_CHANCE:
+            gig = float(rng.lognormal(GIG_MU, GIG_SIGMA))
+            rows.append((day, gig, True, "Gig", f"Gig {rng.integers(20)}"))
+    rows.sort(key=lambda r: r[0])
+    offsets = np.array([r[0] for r in rows])
+    signed = np.array([r[1] if r[2] else -r[1] for r in rows])
+    ledger = Ledger(
+        occurred_at=np.datetime64(START, "s") + (offsets * 86_400 + 6 * 3_600).astype("m8[s]"),
+        amount=np.abs(signed),
+        is_income=signed > 0,
+        category=np.array([r[3] for r in rows], dtype=object),
+        source_id=np.full(len(rows), -1, dtype=np.int64),
+        balance_after=100_000.0 + np.cumsum(signed),
+        opening_balance=100_000.0,
+        timezone="Asia/Kolkata",
+        as_of=START + timedelta(DAYS - 1),
+    )
+    return ledger, np.array([r[4] for r in rows], dtype=object), paid, due, amount
+
+
+def cut(ledger: Ledger, merchants: np.ndarray, origin: int) -> tuple[Ledger, np.ndarray]:
+    """The history up to day `origin` (its last day), and its merchants."""
+    keep = ledger.day_numbers <= ledger.day_numbers.min() + origin
+    return changed(ledger, keep, as_of=START + timedelta(origin)), merchants[keep]
+
+
+def oracle(
+    paid: np.ndarray, due: np.ndarray, amount: float, origin: int, lateness: np.ndarray
+) -> list[float]:
+    """The expected inflow of each horizon after `origin` for one who knows the due days, the
+    lateness distribution (`lateness`, a large sample of it) and which months are paid: each
+    unpaid month's payment comes in the horizon with the chance that its lateness lands there
+    given that it has not come yet; the gigs at their mean."""
+    gigs = GIG_CHANCE * np.exp(GIG_MU + GIG_SIGMA**2 / 2)
+    expected = []
+    for h in HORIZONS:
+        count = 0.0
+        for d, p in zip(due.tolist(), paid.tolist(), strict=True):
+            if p <= origin or d > origin + h:
+                continue  # paid already, or due after the horizon
+            pending = lateness[d + lateness > origin]
+            if len(pending):
+                count += float(np.mean(d + pending <= origin + h))
+        expected.append(count * amount + gigs * h)
+    return expected
+
+
+def _never_late(*_: object) -> bool:
+    """`plan.paid_late` before rhythms: no detected series was handed to them."""
+    return False
+
+
+Errors = dict[str, dict[str, dict[int, list[float]]]]  # kind -> method -> horizon -> errors
+
+
+def run(users: int) -> Errors:
+    """Absolute errors of the 7- and 30-day inflow per kind of client and method."""
+    errors: Errors = {}
+    for name, mean_late in KINDS:
+        errors[name] = {m: {h: [] for h in HORIZONS} for m in ("with", "without", "oracle")}
+        sample = np.minimum(np.random.default_rng(1).exponential(mean_late or 1, 50_000), CAP)
+        for k in range(users):
+            ledger, merchants, paid, due, amount = history(
+                1_000 * k + int(mean_late * 10), mean_late
+            )
+            origin = 540 + (7 * k) % 60
+            past, names = cut(ledger, merchants, origin)
+            after = ledger.day_numbers - ledger.day_numbers.min()
+            actual = {}
+            for h in HORIZONS:
+                came = (after > origin) & (after <= origin + h) & ledger.is_income
+                actual[h] = float(ledger.amount[came].sum())
+            for method, on in (("with", True), ("without", False)):
+                with ExitStack() as switches:
+                    if not on:  # the code as it was before rhythms
+                        switches.enter_context(patch.object(rhythm, "MIN_GAP", float("inf")))
+                        switches.enter_context(patch.object(plan, "paid_late", _never_late))
+                    outlook = compute_outlook(
+                        past, seed=7, surroundings=Surroundings(merchants=names)
+                    )
+                for f in outlook.forecast.horizons:
+                    if f.horizon_days in HORIZONS:
+                        error = abs(f.expected_inflow - actual[f.horizon_days])
+                        errors[name][method][f.horizon_days].append(error)
+            if len(due):
+                known = oracle(paid, due, amount, origin, sample.astype(int))
+                for h, value in zip(HORIZONS, known, strict=True):
+                    errors[name]["oracle"][h].append(abs(value - actual[h]))
+    return errors
+
+
+def main(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    errors = run(args.users)
+    table = Table(title=f"Inflow MAE in rupees, {args.users} histories per kind of client")
+    table.add_column("client")
+    for h in HORIZONS:
+        for method in ("with", "without", "oracle"):
+            table.add_column(f"{h} days {method}", justify="right")
+    for name, _ in KINDS:
+        cells = []
+        for h in HORIZONS:
+            for method in ("with", "without", "oracle"):
+                values = errors[name][method][h]
+                cells.append(f"{float(np.mean(values)):,.0f}" if values else "-")
+        table.add_row(name, *cells)
+    table.caption = (
+        "with / without rhythms (known_money.rhythm); the oracle knows the due days, the "
+        "lateness distribution and which months are paid (due monthly only)"
+    )
+    console.print(table)
+    console.print(f"bench.late_payers took {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=30, help="histories per kind of client")
+    main(parser.parse_args())
