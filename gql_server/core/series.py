@@ -25,6 +25,8 @@ from gql_server.core.calendar import day_number
 DAYS_PER_MONTH = 365.25 / 12
 WEEK = 7
 _NO_DAYS = np.zeros(0, dtype=np.int64)  # the lengths of no periods
+# A ledger's columns with a value per row, which `changed` cuts.
+ROW_COLUMNS = ("occurred_at", "amount", "is_income", "category", "source_id", "balance_after")
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,9 @@ def changed(ledger: Ledger, rows: np.ndarray | None = None, **changes: Any) -> L
     move the instants or the zone."""
     keeps_days = not {"occurred_at", "timezone"} & changes.keys()
     if rows is not None:
-        for name in ("occurred_at", "amount", "is_income", "category", "source_id"):
-            changes.setdefault(name, getattr(ledger, name)[rows])
-        changes.setdefault("balance_after", ledger.balance_after[rows])
+        for name in ROW_COLUMNS:
+            if name not in changes:
+                changes[name] = getattr(ledger, name)[rows]
     made = replace(ledger, **changes)
     known = ledger.__dict__.get("day_numbers")
     if keeps_days and known is not None:

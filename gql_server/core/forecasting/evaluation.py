@@ -61,8 +61,8 @@ from gql_server.core.forecasting.weekly import (
 from gql_server.core.known_money.plan import KnownMoney
 from gql_server.core.series import Ledger, changed, daily_series
 
-# Each origin costs a recurring detection (~10 ms): with six, 100 users took 7.9 s of 8 allowed
-# before it got faster (6.4 s on 2026-12-07 with five).
+# Each origin costs a recurring detection (~10 ms on 2026-12-07): with six, 100 users took 7.9
+# s of 8 allowed before detection got faster; with five, 6.6-7.6 s on that day's machine.
 ORIGINS = 5
 SPACING_DAYS = 30
 PATHS = 200
