@@ -11,7 +11,9 @@ kinds of client, `--users` histories each:
 
 * due monthly, paid late: due on a random day of the month, paid min(Exp(mean), 25) days
   after it, for a mean lateness of 1 (on time: detection schedules it), 4 and 10 days;
-* a renewal: each payment 30.4 +- 8 days after the last (drifting through the month).
+* a renewal: each payment 30.4 +- 8 days after the last (drifting through the month);
+* three clients' invoices: a project every 20-70 days each, paid 30-45 days after it (no
+  rhythm: a control, where rhythms must not make the forecast worse).
 
 "without" is the same code with rhythms switched off (`rhythm.MIN_GAP` out of reach, and no
 series `paid_late`: the client is scheduled when detection finds it, else left to the weekly
@@ -45,7 +47,9 @@ HORIZONS = (7, 30)
 CAP = 25  # the latest a late payment comes, in days after its due day
 GIG_CHANCE, GIG_MU, GIG_SIGMA = 0.05, 8.0, 0.5  # a gig on 5% of days, log-normal rupees
 KINDS = (("due monthly, lateness mean 1", 1.0), ("due monthly, lateness mean 4", 4.0),
-         ("due monthly, lateness mean 10", 10.0), ("renewal, 30.4 +- 8 days", 0.0))  # fmt: skip
+         ("due monthly, lateness mean 10", 10.0), ("renewal, 30.4 +- 8 days", 0.0),
+         ("3 clients' invoices, net 30-45", -1.0))  # fmt: skip
+INVOICE_CLIENTS = 3
 console = Console(width=120)
 
 
@@ -61,17 +65,37 @@ def client_days(rng: np.random.Generator, mean_late: float) -> tuple[np.ndarray,
     return due_days + late, due_days
 
 
+def invoices(rng: np.random.Generator) -> list[tuple[int, float, bool, str, str]]:
+    """INVOICE_CLIENTS clients, each with a project every 20-70 days (uniform), invoiced at
+    the end of it (log-normal, about 36,000) and paid 30-45 days later: no day of the month
+    and no steady gap, the kind of income rhythms must leave alone."""
+    rows = []
+    for client in range(INVOICE_CLIENTS):
+        done = int(rng.integers(0, 40))
+        while done < DAYS:
+            paid = done + int(rng.integers(30, 46))
+            if paid < DAYS:
+                rows.append((paid, float(rng.lognormal(10.5, 0.5)), True, "Freelance",
+                             f"Client {client}"))  # fmt: skip
+            done += int(rng.integers(20, 71))
+    return rows
+
+
 def history(
     seed: int, mean_late: float
 ) -> tuple[Ledger, np.ndarray, np.ndarray, np.ndarray, float]:
     """The whole history as a ledger (as_of its last day), its merchants, the client's paying
     days and the due days they pay (empty for a renewal), and its amount."""
     rng = np.random.default_rng(seed)
-    paid, due = client_days(rng, mean_late)
-    inside = paid < DAYS
-    due, paid = (due[inside] if len(due) else due), paid[inside]
-    amount = float(rng.uniform(30_000, 90_000))
-    rows = [(int(d), amount, True, "Freelance", "Acme Retainer") for d in paid]
+    if mean_late < 0:
+        rows = invoices(rng)
+        paid, due, amount = np.zeros(0, dtype=int), np.zeros(0, dtype=int), 0.0
+    else:
+        paid, due = client_days(rng, mean_late)
+        inside = paid < DAYS
+        due, paid = (due[inside] if len(due) else due), paid[inside]
+        amount = float(rng.uniform(30_000, 90_000))
+        rows = [(int(d), amount, True, "Freelance", "Acme Retainer") for d in paid]
     for day in range(DAYS):
         for _ in range(rng.poisson(2)):
             rows.append(
@@ -137,11 +161,11 @@ def run(users: int) -> Errors:
     errors: Errors = {}
     for name, mean_late in KINDS:
         errors[name] = {m: {h: [] for h in HORIZONS} for m in ("with", "without", "oracle")}
-        sample = np.minimum(np.random.default_rng(1).exponential(mean_late or 1, 50_000), CAP)
+        lateness = np.random.default_rng(1).exponential(max(mean_late, 1.0), 50_000)
+        sample = np.minimum(lateness, CAP)
+        kind = int(mean_late * 10) if mean_late >= 0 else 7  # each kind its own histories
         for k in range(users):
-            ledger, merchants, paid, due, amount = history(
-                1_000 * k + int(mean_late * 10), mean_late
-            )
+            ledger, merchants, paid, due, amount = history(1_000 * k + kind, mean_late)
             origin = 540 + (7 * k) % 60
             past, names = cut(ledger, merchants, origin)
             after = ledger.day_numbers - ledger.day_numbers.min()

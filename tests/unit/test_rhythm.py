@@ -211,3 +211,17 @@ def test_a_retainer_paid_on_time_stays_on_the_schedule() -> None:
     known = plan_known_money(ledger, merchants=merchants)
     assert "Northwind Retainer" in {s.merchant for s in known.schedule}
     assert known.rhythms == ()
+
+
+def test_a_client_paid_every_six_weeks_or_so_is_left_to_the_weekly_model() -> None:
+    """Projects every few weeks, each invoice paid when it is paid: one payment in most
+    months (so not due monthly) at gaps too uneven for a renewal."""
+    gaps = [44, 29, 58, 37, 51, 33, 62, 40, 47, 31, 55, 38]
+    days = [AS_OF - timedelta(days=5)]
+    for gap in reversed(gaps):
+        days.insert(0, days[0] - timedelta(days=gap))
+    rows = [(d, 40_000.0 + 500 * k, True, "Freelance", "Initech") for k, d in enumerate(days)]
+    ledger, merchants = make_ledger(rows, AS_OF)
+
+    assert anchored(np.unique(ledger.day_numbers)) is None
+    assert find_rhythms(ledger, merchants, np.zeros(len(ledger), dtype=bool)) == ()
