@@ -41,6 +41,7 @@ from gql_server.app import create_app
 from gql_server.graphql.permissions import IsAdmin
 from gql_server.graphql.schema import create_schema
 from gql_server.models import (
+    ForecastLease,
     GenerationJob,
     IncomeSource,
     RateLimitCounter,
@@ -717,8 +718,26 @@ async def build_world(api: Api, needs_recurring: bool) -> World:
         world.ids[f"{owner} webhook"] = hook["data"]["createWebhook"]["webhook"]["id"]
         listed = await api.post("{ sessions { id } }", token=token)
         world.ids[f"{owner} session"] = listed["data"]["sessions"][0]["id"]
+    await _at_rest(api, world)
     api.token = world.attacker_token
     return world
+
+
+async def _at_rest(api: Api, world: World) -> None:
+    """Both users' background refits, which their writes asked for a second later, done
+    before anything is compared: a refit finishing during the attack rewrote the victim's
+    forecast lease between the two snapshots (a fresh-clone CI run failed so). Each user's
+    read of its forecasts asks for its refit now and waits for it; the fit's lease goes
+    just after the outlook is stored."""
+    for token in (world.victim_token, world.attacker_token):
+        body = await api.post("{ forecasts { horizonDays } }", token=token)
+        assert "errors" not in body, body
+    users = (world.victim_id, world.attacker_id)
+    for _ in range(200):
+        if not await ForecastLease.filter(user_id__in=users).exists():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("a forecast lease outlived its refit by 10 s")
 
 
 async def _user_rows(user_id: int) -> dict[str, list[dict[str, Any]]]:
