@@ -175,7 +175,9 @@ def find_rhythms(
     """The income counterparties (by merchant name; none without names) whose rows are not
     `taken` (scheduled, declared or blocked) and not dismissed, with MIN_PAYMENTS paying days or
     more in the last LOOKBACK_DAYS, a median gap within [MIN_GAP, MAX_GAP] and gaps that vary
-    by at most MAX_GAP_SPREAD of their mean. Today's rows count as a payment."""
+    by at most MAX_GAP_SPREAD of their mean: due monthly where they fit it (`anchored`), else
+    a renewal where the gaps vary by at most RENEWAL_SPREAD of their mean, else left to the
+    weekly model. Today's rows count as a payment."""
     if names is None or len(ledger) == 0:
         return ()
     days = ledger.day_numbers
