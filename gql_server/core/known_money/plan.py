@@ -40,7 +40,13 @@ from gql_server.core.known_money.ahead import RowsAhead, rows_ahead
 from gql_server.core.known_money.detection import detect_recurring
 from gql_server.core.known_money.items import Declared, RecurringSeries, counterparty
 from gql_server.core.known_money.outliers import outlier_limits
-from gql_server.core.known_money.rhythm import Rhythm, find_rhythms, paid_late, rhythm_rows
+from gql_server.core.known_money.rhythm import (
+    Rhythm,
+    find_rhythms,
+    income_keys,
+    paid_late,
+    rhythm_rows,
+)
 from gql_server.core.series import DailySeries, Ledger, changed, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
@@ -121,12 +127,13 @@ def plan_known_money(
         and not any(_blocks(d, s, names) for d in declared)
     )
     active = [d for d in declared if d.active]
+    keyed = income_keys(ledger, names)
     scheduled = tuple(
         s
         for s in detected
         if s.fixed_amount
         and s.confidence >= MIN_SCHEDULED_CONFIDENCE
-        and not paid_late(ledger, names, s)
+        and not paid_late(ledger, keyed, s)
     )
     recurring = _rows_of(ledger, scheduled)
     if names is not None and active:
@@ -140,7 +147,7 @@ def plan_known_money(
     override = np.full(n, AUTOMATIC, dtype=np.int8) if overrides is None else np.asarray(overrides)
     if len(override) != n:
         raise ValueError("overrides must be parallel to the ledger")
-    rhythms = find_rhythms(ledger, names, recurring | (override == EXCLUDE), dismissed)
+    rhythms = find_rhythms(ledger, names, recurring | (override == EXCLUDE), dismissed, keyed)
     recurring = recurring | rhythm_rows(rhythms, n)
     amount = np.asarray(ledger.amount, dtype=np.float64)
     limits = outlier_limits(ledger, exclude=recurring)

@@ -152,15 +152,24 @@ def anchored(paid: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
     return best + 1, lateness[best].astype(np.float64), cycles[best]
 
 
-def paid_late(ledger: Ledger, names: np.ndarray | None, series: RecurringSeries) -> bool:
+def income_keys(ledger: Ledger, names: np.ndarray | None) -> np.ndarray | None:
+    """The counterparty key of each income row ("" for spending), None without names: what
+    `paid_late` and `find_rhythms` group by, made once per plan."""
+    if names is None:
+        return None
+    keys = np.full(len(ledger), "", dtype=object)
+    income = np.flatnonzero(np.asarray(ledger.is_income, dtype=bool))
+    keys[income] = [counterparty(n) for n in np.asarray(names, dtype=object)[income].tolist()]
+    return keys
+
+
+def paid_late(ledger: Ledger, keys: np.ndarray | None, series: RecurringSeries) -> bool:
     """Whether a monthly income series' counterparty pays it late: its recent payments fit
     "due monthly" (`anchored`) and some came further from its due day than detection's window
-    either side of the usual day allows."""
-    if names is None or not series.is_income or series.cadence is not Cadence.MONTHLY:
+    either side of the usual day allows. `keys` are `income_keys`."""
+    if keys is None or not series.is_income or series.cadence is not Cadence.MONTHLY:
         return False
-    key = counterparty(series.merchant)
-    income = np.asarray(ledger.is_income, dtype=bool)
-    mine = [i for i in np.flatnonzero(income) if counterparty(names[i]) == key]
+    mine = keys == counterparty(series.merchant)
     paid = np.unique(ledger.day_numbers[mine])[-(RECENT + 1) :]
     fit = anchored(paid)
     return fit is not None and float(np.ptp(fit[1])) > 2 * MONTHLY_WINDOW
@@ -171,27 +180,30 @@ def find_rhythms(
     names: np.ndarray | None,
     taken: np.ndarray,
     dismissed: frozenset[tuple[str, bool]] = frozenset(),
+    keys: np.ndarray | None = None,
 ) -> tuple[Rhythm, ...]:
     """The income counterparties (by merchant name; none without names) whose rows are not
     `taken` (scheduled, declared or blocked) and not dismissed, with MIN_PAYMENTS paying days or
     more in the last LOOKBACK_DAYS, a median gap within [MIN_GAP, MAX_GAP] and gaps that vary
     by at most MAX_GAP_SPREAD of their mean: due monthly where they fit it (`anchored`), else
     a renewal where the gaps vary by at most RENEWAL_SPREAD of their mean, else left to the
-    weekly model. Today's rows count as a payment."""
+    weekly model. Today's rows count as a payment. `keys` are `income_keys` when the caller
+    has them."""
     if names is None or len(ledger) == 0:
         return ()
+    keys = income_keys(ledger, names) if keys is None else keys
     days = ledger.day_numbers
     today = day_number(ledger.as_of) + 1
     income = np.asarray(ledger.is_income, dtype=bool) & ~taken & (days <= today)
     rows = np.flatnonzero(income & (np.asarray(ledger.amount) > 0))
-    if len(rows) == 0:
+    if len(rows) == 0 or keys is None:
         return ()
-    keys = np.array([counterparty(n) for n in np.asarray(names, dtype=object)[rows].tolist()])
+    row_keys = keys[rows]
     found = []
-    for key in sorted(set(keys.tolist())):
+    for key in sorted(set(row_keys.tolist())):
         if (key, True) in dismissed:
             continue
-        mine = rows[keys == key]
+        mine = rows[row_keys == key]
         paid, first = np.unique(days[mine], return_index=True)
         if len(paid[paid > today - LOOKBACK_DAYS]) < MIN_PAYMENTS:
             continue
