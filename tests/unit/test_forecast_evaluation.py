@@ -20,8 +20,9 @@ from gql_server.core.forecasting.evaluation import (
     cut_ledger,
     evaluate,
     factor,
+    inside_interval,
 )
-from gql_server.core.forecasting.forecast import forecast
+from gql_server.core.forecasting.forecast import calibrated, forecast
 from gql_server.core.known_money.plan import KnownMoney, plan_known_money
 from gql_server.core.outlook import Surroundings, compute_outlook
 from gql_server.core.series import Ledger, daily_series, local_days
@@ -178,6 +179,23 @@ def test_calibration_reshapes_the_paths_and_keeps_them_coherent(
             before.balance_quantiles[-1, 2] - before.balance_quantiles[-1, 0]
         )
     assert wide.calibration.method == CONFORMAL
+
+
+def test_calibration_widens_lumpy_paths_and_keeps_their_empty_months() -> None:
+    # One path in twenty brings nothing in 30 days (a client who sometimes skips a month).
+    # Before, the factor was capped where the lowest path would go below zero, so such
+    # income was never widened however often it fell outside out of sample.
+    rng = np.random.default_rng(5)
+    sums = np.where(rng.random(600) < 0.05, 0.0, rng.lognormal(11, 0.4, 600))[:, None]
+    wide = calibrated(sums, np.array([1.5]))
+    assert wide.mean() == pytest.approx(sums.mean())
+    assert wide.min() == 0.0
+    assert np.all(wide[sums == 0.0] == 0.0)
+    was = np.percentile(sums, 90) - np.percentile(sums, 10)
+    assert np.percentile(wide, 90) - np.percentile(wide, 10) > 1.3 * was
+    assert not inside_interval(sums[:, 0], 1.0, 20_000.0)
+    assert inside_interval(sums[:, 0], 1.5, 20_000.0)
+    assert not inside_interval(sums[:, 0], 1.5, 10 * float(sums.max()))
 
 
 def test_a_short_history_is_not_scored() -> None:

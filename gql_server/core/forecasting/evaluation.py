@@ -22,9 +22,10 @@ at 0.8 (n + 1) / n of n scores, split conformal's finite-sample correction). Wit
 origins that percentile is noisy, so its logarithm is shrunk towards the factor
 pooled over many users (POOLED, per flow and horizon) with SHRINK_ORIGINS pseudo-origins and
 kept within [MIN_FACTOR, MAX_FACTOR]. The live forecast multiplies every path's deviation
-from the mean of its running sum by the factor of that day (`Calibration.factor_by_day`), as
-far as zero allows (`forecast.room_to_widen`), so intervals, the lowest balance, the
-shortfall probability and the balance fan still come from the same paths.
+from the mean of its running sum by the factor of that day (`Calibration.factor_by_day`),
+cuts it at zero and scales it back to its mean (`forecast.calibrated`), so intervals, the
+lowest balance, the shortfall probability and the balance fan still come from the same
+paths; the coverage counted here is of those reshaped paths' intervals.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from gql_server.core.forecasting.choice import (
     Calibration,
     Choice,
 )
-from gql_server.core.forecasting.forecast import HORIZONS, MIN_HISTORY_DAYS, room_to_widen
+from gql_server.core.forecasting.forecast import HORIZONS, MIN_HISTORY_DAYS, calibrated
 from gql_server.core.forecasting.scenarios import known_flows, scenario_baseline
 from gql_server.core.forecasting.simulation import fit_arima
 from gql_server.core.forecasting.weekly import (
@@ -163,6 +164,17 @@ def score(sums: np.ndarray, actual: float) -> float:
     return (mean - actual) / max(mean - float(low), tiny)
 
 
+def inside_interval(sums: np.ndarray, spread: float, actual: float) -> bool:
+    """Whether `actual` is inside the 80% interval the live forecast would give from the
+    simulated `sums` reshaped by `spread` (`forecast.calibrated`; an interval always holds
+    its own mean, as `forecast` makes it)."""
+    given = calibrated(sums[:, None], np.array([spread]))[:, 0]
+    low, high = np.percentile(given, [LOW_Q, HIGH_Q])
+    mean = float(given.mean())
+    slack = 1e-9 * max(abs(mean), 1.0)
+    return min(float(low), mean) - slack <= actual <= max(float(high), mean) + slack
+
+
 def factor(scores: list[float], prior: float = 1.0) -> float:
     """The spread factor that makes 80% of `scores` inside, shrunk in logarithm towards
     `prior` by SHRINK_ORIGINS pseudo-origins and clipped to [MIN_FACTOR, MAX_FACTOR];
@@ -229,10 +241,7 @@ def evaluate(
             for i, h in enumerate(record.horizons):
                 sums, actual = record.sums[flow][model][:, i], float(record.actual[flow][i])
                 error = score(sums, actual)
-                spread = room_to_widen(
-                    np.array(spreads.get((flow, h), 1.0)), sums.mean(), sums.min()
-                )
-                held = error <= float(spread) + 1e-9
+                held = inside_interval(sums, spreads.get((flow, h), 1.0), actual)
                 inside.setdefault(h, []).append(held)
                 if flow == INFLOW and h == SELECTION_HORIZON:
                     inflow_inside.append(held)

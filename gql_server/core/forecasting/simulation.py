@@ -20,8 +20,12 @@ Why CSS and not statsmodels' SARIMAX maximum likelihood: one SARIMAX fit takes a
 order) differ by a median 1% of the level (90th percentile 10%).
 
 Days get a weekly level through calendar factors (`calendar_factors`): additive day-of-week
-and day-of-month effects of the history, shrunk where the history is thin, so rent on the 1st
-and a platform's Monday payout land on their days.
+and day-of-month effects of the history, shrunk where the history is thin and where the days
+differ no more than noise would make them (`_shrunk_means`), so rent on the 1st and a
+platform's Monday payout land on their days, and a client's payments on random days do not
+make a calendar: on first-principles lumpy histories (`bench.lumpy_income`) such false
+paydays moved each week's level by thousands of rupees, and a month without income never
+came out as nothing.
 """
 
 from __future__ import annotations
@@ -406,8 +410,21 @@ def calendar_factors(
 
 
 def _shrunk_means(values: np.ndarray, groups: np.ndarray, size: int, shrink: float) -> np.ndarray:
+    """Each group's mean shrunk towards 0 by at least `shrink` pseudo-observations, and by
+    more where the groups' means differ no more than their noise explains (empirical Bayes:
+    pseudo-observations = within-group variance / between-group variance of the true
+    effects, as in James-Stein): random paydays of lumpy income are not a calendar."""
     counts = np.bincount(groups, minlength=size).astype(np.float64)
-    return np.bincount(groups, weights=values, minlength=size) / (counts + shrink)
+    sums = np.bincount(groups, weights=values, minlength=size)
+    seen = counts > 0
+    if not seen.any():
+        return np.zeros(size)
+    means = np.where(seen, sums / np.where(seen, counts, 1.0), 0.0)
+    within = float(np.sum((values - means[groups]) ** 2)) / max(len(values) - int(seen.sum()), 1)
+    between = float(np.var(means[seen])) - float(np.mean(within / counts[seen]))
+    if between <= 0:
+        return np.zeros(size)  # the groups differ no more than noise would make them
+    return sums / (counts + max(shrink, within / between))
 
 
 def spread_over_days(weekly_paths: np.ndarray, profile: np.ndarray) -> np.ndarray:
