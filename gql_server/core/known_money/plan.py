@@ -13,7 +13,9 @@ first due date, that grows as its confidence falls (a loan repaid, a plan droppe
 
 Income that keeps a rhythm but not a date or an amount (a client paying monthly but late) is
 forecast per counterparty from its own gaps and amounts (`rhythm`); its rows leave the
-baseline too.
+baseline too. A client who pays whenever a project ends stays in the baseline, its rows
+counted at the chance that it still pays after its present silence (`silence`): a client gone
+quiet for three times its usual gaps no longer holds up the learned level.
 
 One-off shocks (`outliers.outliers`, a ₹60,000 laptop, a one-time windfall) are clipped to
 the largest amount that would not be an outlier in their category (winsorised): the model
@@ -47,6 +49,7 @@ from gql_server.core.known_money.rhythm import (
     paid_late,
     rhythm_rows,
 )
+from gql_server.core.known_money.silence import client_weights
 from gql_server.core.series import DailySeries, Ledger, changed, daily_series
 
 EXCLUDE, INCLUDE, AUTOMATIC = 1, 0, -1  # values of a row's override
@@ -154,6 +157,7 @@ def plan_known_money(
     flagged = (amount > limits) & (override != INCLUDE) & ~recurring
     dropped = recurring | ((override == EXCLUDE) & ~recurring)
     learned = np.where(flagged, np.minimum(amount, limits), amount)
+    learned = learned * client_weights(ledger, keyed, ~dropped)  # clients gone quiet
     schedule = (*(d.series for d in active), *scheduled)
     certainty = (
         *(1.0 for _ in active),
