@@ -55,9 +55,9 @@ from gql_server.core.forecasting.weekly import (
     MEAN,
     MIN_TRAIN_DAYS,
     MODELS,
-    adjusted_weeks,
     daily_paths,
     naive_scale,
+    prepare,
 )
 from gql_server.core.known_money.plan import KnownMoney
 from gql_server.core.series import Ledger, changed, daily_series
@@ -131,15 +131,14 @@ def _origin(
         (INFLOW, base.inflow, known_in),
         (OUTFLOW, base.outflow, known_out),
     ):
-        fit = fit_arima(adjusted_weeks(learned, series.start), deadline=deadline)
+        prepared = prepare(learned, series.start, days)
+        fit = fit_arima(prepared.weeks, deadline=deadline)
         sums[flow] = {}
         for model in (MEAN, *(m for m in MODELS if m != MEAN)):
             if model == ARIMA and fit is None:
                 sums[flow][model] = sums[flow][MEAN]  # the live forecast's stand-in too
                 continue
-            daily, _ = daily_paths(
-                model, learned, series.start, days=days, paths=PATHS, rng=rng, fit=fit
-            )
+            daily, _ = daily_paths(model, prepared, days=days, paths=PATHS, rng=rng, fit=fit)
             running = np.cumsum(daily + scheduled, axis=1)
             sums[flow][model] = running[:, [h - 1 for h in horizons]]
     return _Origin(

@@ -35,7 +35,7 @@ import numpy as np
 
 from gql_server.core.forecasting.choice import INFLOW, OUTFLOW, Calibration, Choice
 from gql_server.core.forecasting.simulation import fit_arima
-from gql_server.core.forecasting.weekly import ARIMA, adjusted_weeks, daily_paths
+from gql_server.core.forecasting.weekly import ARIMA, daily_paths, prepare
 from gql_server.core.series import WEEK, DailySeries
 
 HORIZONS: tuple[int, ...] = (7, 30, 60)
@@ -181,12 +181,11 @@ def _simulate(
         (series.inflow, choice.inflow_model if choice else ARIMA, streams[1]),
         (series.outflow, choice.outflow_model if choice else ARIMA, streams[3]),
     ):
+        prepared = prepare(flow, series.start, days)
         fit = None
         if model == ARIMA:
-            fit = fit_arima(adjusted_weeks(flow, series.start), deadline=deadline)
-        daily, used = daily_paths(
-            model, flow, series.start, days=days, paths=paths, rng=path_rng, fit=fit
-        )
+            fit = fit_arima(prepared.weeks, deadline=deadline)
+        daily, used = daily_paths(model, prepared, days=days, paths=paths, rng=path_rng, fit=fit)
         simulated.append(daily)
         labels.append(f"{used} weekly")
     return simulated[0], simulated[1], (labels[0], labels[1])
