@@ -195,6 +195,22 @@ def test_three_payments_that_line_up_in_a_quiet_spell_are_chance() -> None:
     assert detect(rows, date(2024, 12, 20)) == []
 
 
+def test_a_retainer_paid_late_now_and_then_is_expected_on_its_usual_day() -> None:
+    # Paid on the 16th, now and then some days late. The window that holds every payment
+    # starts on the 18th; expected there, the next payment fell after the end of a 30-day
+    # forecast made on the 18th, which then missed it entirely.
+    paid_on = [16, 16, 21, 16, 17, 16, 16, 20, 16, 16, 16, 16]
+    rows: list[Row] = [
+        (date(2024, m, d), 60_000.0, True, "Freelance", "Acme Retainer")
+        for m, d in enumerate(paid_on, start=1)
+    ]
+    ledger, merchant = make_ledger(rows + groceries(2, date(2024, 1, 1), 366), date(2024, 12, 18))
+    [retainer] = [s for s in detect_recurring(ledger, merchant=merchant) if s.is_income]
+    assert retainer.cadence is Cadence.MONTHLY
+    assert retainer.day_of_month == 16
+    assert retainer.next_date == date(2025, 1, 16)
+
+
 def test_a_monthly_date_among_as_many_other_payments_is_not_a_series() -> None:
     rows = monthly_rows([15] * 6, [50.0] * 6, "Other", "Cashback", year=2024)
     others = [date(2024, 2, 22), date(2024, 3, 8), date(2024, 5, 26), date(2024, 6, 4)]
