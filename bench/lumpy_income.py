@@ -4,9 +4,9 @@ AutoETS fitted on the same daily inflow, and how often its 80% intervals held.
 
     .venv/bin/python -m bench.lumpy_income [--users 20]
 
-(needs the `bench` extra for the peers.) Each history is 660 days (`bench.late_payers`' frame:
-everyday spending, two shop visits a day) with one kind of income, cut at an origin 540-600
-days in; `--users` histories of each kind:
+(needs the `bench` extra for the peers.) Each history is 660 days (`bench.late_payers`'
+frame: everyday spending, two shop visits a day) with one kind of income, cut at an origin
+540-600 days in (but see the seasonal kinds); `--users` histories of each kind:
 
 * shrinking clientele: six clients, each with a project every 20-70 days paid 30-45 days
   after it (log-normal, about 25,000), each leaving for good after an exponential time of
@@ -16,7 +16,13 @@ days in; `--users` histories of each kind:
 * rare big projects: a payment of about 80,000 (log-normal, sd 0.6) after exponential gaps
   of mean 40 days, so about half of all 30-day windows bring nothing;
 * client stops: a monthly retainer (due day + 0-3 days) that stops for good somewhere in
-  days 420-640, beside small gigs on 8% of days.
+  days 420-640, beside small gigs on 8% of days;
+* school-year tutor: eight students' fees (about 3,000 each, on days 1-10 of the month) from
+  July to March, nothing from April to June; each July 30% of the students are new;
+* wedding season: shoots paid about 40,000 each, four a month from November to February and
+  0.4 a month otherwise, each by a new client.
+The two seasonal kinds have 900 days of history and origins spread over a whole year (days
+540-870), so that forecasts are made going into and out of their seasons.
 
 These were written for this bench from the description of each problem, not from
 `bench.histories` (the independent family of `bench.forecast_accuracy`, never tuned on); they
@@ -42,15 +48,22 @@ from gql_server.core.outlook import Surroundings, compute_outlook
 from gql_server.core.series import Ledger
 
 KINDS = ("shrinking clientele", "platform rate cut", "platform growth", "rare big projects",
-         "client stops")  # fmt: skip
+         "client stops", "school-year tutor", "wedding season")  # fmt: skip
+SEASONAL = ("school-year tutor", "wedding season")
+SEASONAL_DAYS = 900  # two and a half years, so that origins spread over a whole year
+SCHOOL_MONTHS = (7, 8, 9, 10, 11, 12, 1, 2, 3)  # fees from July to March
+WEDDING_MONTHS = (11, 12, 1, 2)
 PEERS = ("ADIDA", "TSB", "AutoETS")
 HORIZON = 30
 console = Console(width=140)
 
 
-def income(kind: str, rng: np.random.Generator) -> list[tuple[int, float, str]]:
-    """(day, rupees, payer) of one kind of income over the history (module docstring)."""
+def income(kind: str, rng: np.random.Generator, days: int) -> list[tuple[int, float, str]]:
+    """(day, rupees, payer) of one kind of income over `days` days (module docstring)."""
     rows: list[tuple[int, float, str]] = []
+    months = np.datetime64(START, "M") + np.arange(days // 28 + 2)
+    firsts = (months.astype("datetime64[D]") - np.datetime64(START, "D")).astype(int)
+    month_of_year = months.astype(int) % 12 + 1
     if kind == "shrinking clientele":
         for client in range(6):
             leaves = rng.exponential(900)
@@ -81,6 +94,29 @@ def income(kind: str, rng: np.random.Generator) -> list[tuple[int, float, str]]:
         for day in range(DAYS):
             if rng.random() < 0.08:
                 rows.append((day, float(rng.lognormal(8.5, 0.5)), f"Gig {rng.integers(20)}"))
+    elif kind == "school-year tutor":
+        students = [f"Parent {i}" for i in range(8)]
+        for first, month in zip(firsts.tolist(), month_of_year.tolist(), strict=True):
+            if month == 7:  # a new school year: some students leave, new ones come
+                students = [
+                    name if rng.random() > 0.3 else f"Parent {rng.integers(10_000)}"
+                    for name in students
+                ]
+            if month not in SCHOOL_MONTHS:
+                continue
+            for name in students:
+                day = first + int(rng.integers(0, 10))
+                if 0 <= day < days:
+                    rows.append((day, float(rng.lognormal(8.0, 0.2)), name))
+    elif kind == "wedding season":
+        for first, month in zip(firsts.tolist(), month_of_year.tolist(), strict=True):
+            rate = 4.0 if month in WEDDING_MONTHS else 0.4
+            for _ in range(rng.poisson(rate)):
+                day = first + int(rng.integers(0, 28))
+                if 0 <= day < days:
+                    rows.append(
+                        (day, float(rng.lognormal(10.5, 0.5)), f"Couple {rng.integers(10_000)}")
+                    )
     else:
         raise ValueError(f"unknown kind {kind!r}")
     return rows
@@ -89,8 +125,9 @@ def income(kind: str, rng: np.random.Generator) -> list[tuple[int, float, str]]:
 def history(kind: str, seed: int) -> tuple[Ledger, np.ndarray]:
     """The whole history as a ledger (as_of its last day) and its merchants."""
     rng = np.random.default_rng(seed)
-    rows = [(day, amount, True, "Freelance", payer) for day, amount, payer in income(kind, rng)]
-    for day in range(DAYS):
+    days = SEASONAL_DAYS if kind in SEASONAL else DAYS
+    rows = [(d, amount, True, "Freelance", payer) for d, amount, payer in income(kind, rng, days)]
+    for day in range(days):
         for _ in range(rng.poisson(2)):
             shop = f"Shop {rng.integers(8)}"
             rows.append((day, float(rng.lognormal(6, 0.8)), False, "Food", shop))
@@ -106,7 +143,7 @@ def history(kind: str, seed: int) -> tuple[Ledger, np.ndarray]:
         balance_after=300_000.0 + np.cumsum(signed),
         opening_balance=300_000.0,
         timezone="Asia/Kolkata",
-        as_of=START + timedelta(DAYS - 1),
+        as_of=START + timedelta(days - 1),
     )
     return ledger, np.array([r[4] for r in rows], dtype=object)
 
@@ -124,7 +161,7 @@ class Case:
 
 def make_case(kind: str, k: int) -> Case:
     ledger, merchants = history(kind, 7919 * k + KINDS.index(kind))
-    origin = 540 + (7 * k) % 60
+    origin = 540 + (67 * k) % 330 if kind in SEASONAL else 540 + (7 * k) % 60
     past, names = cut(ledger, merchants, origin)
     after = ledger.day_numbers - ledger.day_numbers.min()
     came = (after > origin) & (after <= origin + HORIZON) & ledger.is_income

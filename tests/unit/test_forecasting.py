@@ -304,3 +304,17 @@ def test_the_yearly_model_brings_last_years_season_back_at_this_years_level() ->
     assert flat.mean() == pytest.approx(30_000.0, rel=0.05)  # no season: about the mean
     short = simulate_yearly(history[:40], 8, 500, np.random.default_rng(0))
     assert (short >= 0).all()  # under 13 months it is the mean model
+
+
+def test_the_yearly_models_lean_weeks_are_not_filled_by_its_busy_weeks_noise() -> None:
+    """A wedding photographer: a shoot of 40,000 every other week of the 17-week season, one
+    every ten weeks otherwise. Forecast going into the lean months, the weeks come out below
+    the year's mean. The spread of a busy week, added to a lean week's level and cut at zero,
+    lifted them to 1.4 times the year's mean; as a ratio to the week's level it cannot."""
+    weeks = np.arange(72)
+    busy = weeks % 52 < 17
+    y = np.where(busy, weeks % 2 == 0, weeks % 10 == 3) * 40_000.0
+    year = y[-52:].mean()  # about 9,200; a lean week's is 4,000
+    ahead = simulate_yearly(y, 8, 2_000, np.random.default_rng(0))
+    assert ahead.mean() < 0.85 * year
+    assert (ahead >= 0).all()

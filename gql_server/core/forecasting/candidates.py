@@ -8,8 +8,12 @@ same week a year earlier compare with a straight line through such means (one la
 not a season, and growth is not a season either), shrunk towards 1 by the measured seasonal
 strength (`seasonal_index`). A tutor's lean summer and a wedding photographer's season come
 back; a flow without a yearly pattern gets about the mean model. Needs YEARLY_MIN_WEEKS of
-history (13+ months and a window either side); paths add the rule's own errors over the last
-year, resampled in 4-week blocks.
+history (13+ months and a window either side); paths multiply each week's point by the rule's
+own ratios (actual over rule) over the last year, resampled in 4-week blocks: a lean week
+keeps a lean week's spread. Added errors, cut at zero, gave the lean weeks of a wedding
+photographer the spread of the busy ones and lifted their mean above the year's
+(bench.lumpy_income, wedding season: 30-day inflow MAE/naive 1.09 -> 1.06; the tuning seed
+unchanged).
 
 Measured on the tuning job seed (11), 72 users, 360 forecasts each made from the five
 origins before it (offline, with `evaluation`'s own origin records), the 30-day MAE against
@@ -72,9 +76,10 @@ def seasonal_index(y: np.ndarray) -> np.ndarray:
 
 
 def simulate_yearly(y: np.ndarray, steps: int, paths: int, rng: np.random.Generator) -> np.ndarray:
-    """The last year's mean times the seasonal index of each week ahead (module docstring);
-    paths add the rule's errors over the last year, resampled in blocks. The mean model where
-    the history is shorter than YEARLY_MIN_WEEKS."""
+    """The last year's mean times the seasonal index of each week ahead (module docstring),
+    times the rule's ratios over the last year resampled in blocks (scaled to average 1; the
+    bare point where the rule never expected anything). The mean model where the history is
+    shorter than YEARLY_MIN_WEEKS."""
     y = np.asarray(y, dtype=np.float64)
     if len(y) < YEARLY_MIN_WEEKS:
         return simulate_mean(y, steps, paths, rng)
@@ -82,7 +87,11 @@ def simulate_yearly(y: np.ndarray, steps: int, paths: int, rng: np.random.Genera
     index = seasonal_index(y)  # week t + YEAR's index is index[t]
     point = level * index[len(y) - YEAR + np.arange(steps) % YEAR]
     since = max(len(y) - YEAR, YEAR)  # the rule in sample, over the last year's weeks
-    errors = y[since:] - level * index[since - YEAR : len(y) - YEAR]
-    noise = block_bootstrap(errors - errors.mean(), steps, paths, rng)
-    floored: NDArray[np.float64] = np.maximum(point[None, :] + noise, 0.0)
-    return floored
+    fitted = level * index[since - YEAR : len(y) - YEAR]
+    held = fitted > 0
+    ratios = y[since:][held] / fitted[held]
+    if len(ratios) == 0 or ratios.mean() <= 0:
+        return np.tile(point, (paths, 1))
+    noise = block_bootstrap(ratios / ratios.mean(), steps, paths, rng)
+    scaled: NDArray[np.float64] = point[None, :] * noise
+    return scaled
