@@ -104,7 +104,16 @@ def history(
         if rng.random() < GIG_CHANCE:
             gig = float(rng.lognormal(GIG_MU, GIG_SIGMA))
             rows.append((day, gig, True, "Gig", f"Gig {rng.integers(20)}"))
-    rows.sort(key=lambda r: r[0])
+    ledger, merchants = ledger_of(rows, 100_000.0, DAYS)
+    return ledger, merchants, paid, due, amount
+
+
+def ledger_of(
+    rows: list[tuple[int, float, bool, str, str]], opening: float, days: int
+) -> tuple[Ledger, np.ndarray]:
+    """Rows of (day from START, rupees, is income, category, counterparty) as a ledger whose
+    history ends on day `days - 1`, each at 06:00 local time, and their counterparties."""
+    rows = sorted(rows, key=lambda r: r[0])
     offsets = np.array([r[0] for r in rows])
     signed = np.array([r[1] if r[2] else -r[1] for r in rows])
     ledger = Ledger(
@@ -113,12 +122,12 @@ def history(
         is_income=signed > 0,
         category=np.array([r[3] for r in rows], dtype=object),
         source_id=np.full(len(rows), -1, dtype=np.int64),
-        balance_after=100_000.0 + np.cumsum(signed),
-        opening_balance=100_000.0,
+        balance_after=opening + np.cumsum(signed),
+        opening_balance=opening,
         timezone="Asia/Kolkata",
-        as_of=START + timedelta(DAYS - 1),
+        as_of=START + timedelta(days - 1),
     )
-    return ledger, np.array([r[4] for r in rows], dtype=object), paid, due, amount
+    return ledger, np.array([r[4] for r in rows], dtype=object)
 
 
 def cut(ledger: Ledger, merchants: np.ndarray, origin: int) -> tuple[Ledger, np.ndarray]:

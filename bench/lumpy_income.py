@@ -36,14 +36,13 @@ import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from bench.late_payers import DAYS, START, cut
+from bench.late_payers import DAYS, START, cut, ledger_of
 from gql_server.core.outlook import Surroundings, compute_outlook
 from gql_server.core.series import Ledger
 
@@ -131,21 +130,7 @@ def history(kind: str, seed: int) -> tuple[Ledger, np.ndarray]:
         for _ in range(rng.poisson(2)):
             shop = f"Shop {rng.integers(8)}"
             rows.append((day, float(rng.lognormal(6, 0.8)), False, "Food", shop))
-    rows.sort(key=lambda r: r[0])
-    offsets = np.array([r[0] for r in rows])
-    signed = np.array([r[1] if r[2] else -r[1] for r in rows])
-    ledger = Ledger(
-        occurred_at=np.datetime64(START, "s") + (offsets * 86_400 + 6 * 3_600).astype("m8[s]"),
-        amount=np.abs(signed),
-        is_income=signed > 0,
-        category=np.array([r[3] for r in rows], dtype=object),
-        source_id=np.full(len(rows), -1, dtype=np.int64),
-        balance_after=300_000.0 + np.cumsum(signed),
-        opening_balance=300_000.0,
-        timezone="Asia/Kolkata",
-        as_of=START + timedelta(days - 1),
-    )
-    return ledger, np.array([r[4] for r in rows], dtype=object)
+    return ledger_of(rows, 300_000.0, days)
 
 
 @dataclass

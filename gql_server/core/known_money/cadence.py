@@ -117,7 +117,7 @@ def monthly_fit(days: np.ndarray) -> CadenceFit:
     # 0.44 of naive's). The payments the window holds are chosen as before.
     anchor = best + 1
     if len(hits):
-        anchor += int(np.round(np.median(deviation[hits][-RECENT:])))
+        anchor += int(np.round(short_median(deviation[hits][-RECENT:])))
         anchor = min(max(anchor, 1), 31)
     return CadenceFit(
         cadence=Cadence.MONTHLY,
