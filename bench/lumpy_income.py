@@ -67,30 +67,30 @@ def income(kind: str, rng: np.random.Generator, days: int) -> list[tuple[int, fl
         for client in range(6):
             leaves = rng.exponential(900)
             done = int(rng.integers(0, 40))
-            while done < DAYS:
+            while done < days:
                 paid = done + int(rng.integers(30, 46))
-                if paid < DAYS and done < leaves:
+                if paid < days and done < leaves:
                     rows.append((paid, float(rng.lognormal(10.0, 0.5)), f"Client {client}"))
                 done += int(rng.integers(20, 71))
     elif kind in ("platform rate cut", "platform growth"):
         change = -rng.uniform(0.3, 0.6) if kind == "platform rate cut" else rng.uniform(0.3, 0.8)
         start = 15_000.0 if change < 0 else 10_000.0
-        for day in range(int(rng.integers(0, 7)), DAYS, 7):
-            level = start * (1 + change * day / DAYS)
+        for day in range(int(rng.integers(0, 7)), days, 7):
+            level = start * (1 + change * day / days)
             rows.append((day, float(level * rng.lognormal(0, 0.3)), "Platform"))
     elif kind == "rare big projects":
         day = int(rng.integers(0, 40))
-        while day < DAYS:
+        while day < days:
             rows.append((day, float(rng.lognormal(11.3, 0.6)), f"Studio {rng.integers(30)}"))
             day += int(rng.exponential(40)) + 1
     elif kind == "client stops":
         due, stop = int(rng.integers(1, 28)), int(rng.integers(420, 640))
         amount = float(rng.uniform(30_000, 80_000))
-        for month in range(DAYS // 30 + 1):
+        for month in range(days // 30 + 1):
             day = month * 30 + due + int(rng.integers(0, 4))
-            if day < min(DAYS, stop):
+            if day < min(days, stop):
                 rows.append((day, amount, "Acme Retainer"))
-        for day in range(DAYS):
+        for day in range(days):
             if rng.random() < 0.08:
                 rows.append((day, float(rng.lognormal(8.5, 0.5)), f"Gig {rng.integers(20)}"))
     elif kind == "school-year tutor":
