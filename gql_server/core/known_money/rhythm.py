@@ -17,7 +17,7 @@ Each such counterparty is forecast on its own, in one of two ways, whichever its
 
 Clients who pay whenever a project ends are neither, and stay with the weekly model.
 
-Lateness and gaps are smoothed by a Gaussian kernel (Silverman's rule, at least a day wide);
+Lateness and gaps are smoothed by a Gaussian kernel with an exponential tail (`_smoothed`);
 amounts are drawn from its own recent payments. A source that has waited longer than its
 lateness or gaps explain has probably stopped: the chance that it still pays is Bayes' rule
 between a small prior hazard of stopping per month and the share of its lateness or gaps that
@@ -71,6 +71,7 @@ DUE_COVERAGE = 0.9  # ... and a payment in this share of its months
 # Due monthly when the lateness varies less than this share of the gaps' spread: 1/sqrt(2) for
 # lateness drawn afresh each month, more than 1 for a renewal, whose lateness drifts.
 ANCHORED_SPREAD = 0.9
+TAIL_SCALES = 8  # how far past the longest wait its tail goes, in spreads (e^-8: nothing)
 STOP_HAZARD = 0.02  # a month's prior chance that a source stops (as `plan.BASE_HAZARD`)
 
 
@@ -109,12 +110,44 @@ class Rhythm:
 
 
 def _smoothed(values: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
-    """Whole days from `first` on and their chances under a Gaussian kernel on each value,
-    Silverman's rule of thumb wide (at least a day)."""
-    width = max(1.06 * float(values.std()) * len(values) ** -0.2, 1.0)
-    lengths = np.arange(first, int(values.max() + 4 * width) + 2)
-    density = np.exp(-0.5 * ((lengths[:, None] - values[None, :]) / width) ** 2).sum(axis=1)
-    return lengths, density / density.sum()
+    """Whole days from `first` on and their chances: a Gaussian kernel on each value but the
+    longest, and an exponential tail from the longest on.
+
+    The kernel is Silverman's robust rule of thumb wide (0.9 min(sd, IQR / 1.34) n^-1/5, at
+    least half a day) and reflected at `first` (Silverman 1986, 2.10): the part of a kernel
+    that falls before the first possible day comes back on the days after it. Cut off and
+    renormalised instead (and a day wide at least), a client usually paid on its due day lost
+    much of those days' weight to later ones, and next month's payment was expected later
+    than it comes.
+
+    The tail: whatever the distribution, the next of n waits is longer than all of them with
+    chance 1 / (n + 1), so the longest seen stands for the tail: its 1/n share falls off
+    exponentially from it at the waits' own spread (the exponential is the widest tail a
+    positive wait of known spread has). A Gaussian kernel's tail falls off far faster: a
+    client paid a few days later than ever before was taken to have stopped, and both its
+    pending and its next payment left the forecast.
+
+    Measured on first-principles histories (one client due monthly, lateness Exp(4) capped at
+    25 days, 60 clients at 9 origins each; the oracle knows the distribution): payments
+    expected in the next 30 days where the month is paid 0.88 -> 0.90 (oracle 0.92), where
+    it is not yet 1.09 -> 1.16 (oracle 1.36). `bench.late_payers --users 100`, 30-day inflow
+    MAE: lateness mean 4 14,234 -> 13,624, renewal 19,769 -> 19,589, mean 10 and invoices
+    unchanged.
+    """
+    n = len(values)
+    q1, q3 = np.percentile(values, [25, 75])
+    sd = float(values.std())
+    width = max(0.9 * (min(sd, float(q3 - q1) / 1.34) or sd) * n**-0.2, 0.5)
+    longest = float(values.max())
+    scale = max(sd, 1.0)
+    lengths = np.arange(first, int(longest + 4 * width + TAIL_SCALES * scale) + 2)
+    body = np.sort(values)[:-1] if n > 1 else values
+    mirrored = np.concatenate([body, 2 * first - 1 - body])  # reflected about first - 1/2
+    kernel = np.exp(-0.5 * ((lengths[:, None] - mirrored[None, :]) / width) ** 2).sum(axis=1)
+    tail = np.where(lengths >= longest, np.exp(-(lengths - longest) / scale), 0.0)
+    share = 1 / n if n > 1 else 0.0
+    weights = (1 - share) * kernel / kernel.sum() + share * tail / tail.sum()
+    return lengths, weights
 
 
 def _cycles(days: np.ndarray, anchor: np.ndarray | int) -> np.ndarray:
