@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -10,6 +11,7 @@ from gql_server.core.forecasting.scenarios import Scenario, known_flows
 from gql_server.core.known_money.plan import plan_known_money
 from gql_server.core.known_money.rhythm import (
     Rhythm,
+    _due_offsets,
     anchored,
     find_rhythms,
     rhythm_paths,
@@ -265,3 +267,60 @@ def test_a_client_a_few_days_later_than_ever_is_late_not_gone() -> None:
     # ... while one silent far longer than its spread explains has stopped
     gone = _due_monthly([0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6], into_cycle=28, paid=False)
     assert still_paying(gone, *gone.waits()) < 0.01
+
+
+def _skipping(catch_up: bool, months: int = 14) -> list[Row]:
+    """The retainer, but months 4 and 9 pass unpaid and are paid with the next one (or not
+    at all, without `catch_up`)."""
+    rows = []
+    for k, (day, amount, income, category, merchant) in enumerate(_retainer(months)):
+        if k in (4, 9):
+            continue
+        covers = 2 if catch_up and k in (5, 10) else 1
+        rows.append((day, amount * covers, income, category, merchant))
+    return rows
+
+
+def test_a_client_who_lets_a_month_pass_and_pays_it_with_the_next_is_still_due_monthly() -> None:
+    # 12 payments over 14 months: below the 90% of months due monthly wanted before, the
+    # client fell to the weekly model with its doubled payments; now the months it passes
+    # are a chance of its own, and the one after pays both.
+    rows = _skipping(catch_up=True, months=13) + groceries(7, date(2024, 6, 1), 480)
+    ledger, merchants = make_ledger(rows, date(2025, 8, 27))  # August's not paid yet
+    [rhythm] = plan_known_money(ledger, merchants=merchants).rhythms
+    assert rhythm.anchor == DUE
+    assert rhythm.catch_up
+    assert np.isclose(rhythm.skip, 2 / 13)  # two of the 13 months July 2024 to July 2025
+    assert np.allclose(rhythm.amounts, 80_000.0)  # per month: a double payment is two months
+    assert not rhythm.cycle_paid
+    assert rhythm.into_cycle == 23
+    paths = rhythm_paths(rhythm, 45, 2000, np.random.default_rng(4))
+    # August's has most likely passed (it is later than ever): September's (due on day 9)
+    # then pays both
+    first = paths[np.arange(len(paths)), (paths > 0).argmax(axis=1)]
+    assert (first == 160_000.0).mean() > 0.5
+    assert 80_000.0 < paths.sum(axis=1).mean() < 3 * 80_000.0
+
+
+def test_months_a_client_passed_without_paying_them_later_are_not_expected_back() -> None:
+    rows = _skipping(catch_up=False) + groceries(7, date(2024, 6, 1), 480)
+    ledger, merchants = make_ledger(rows, date(2025, 8, 20))
+    [rhythm] = plan_known_money(ledger, merchants=merchants).rhythms
+    assert rhythm.anchor == DUE
+    assert not rhythm.catch_up
+    _, months = _due_offsets(rhythm, 60, 2000, np.random.default_rng(5))
+    assert set(np.unique(months).tolist()) == {0, 1}  # passed, or paid for itself alone
+
+
+def test_a_month_later_than_any_lateness_of_a_client_who_passes_months_is_passed() -> None:
+    # The wait is past the end of the lateness distribution: no draw of this month's payment
+    # is possible (numpy's choice got NaN chances), yet a client who passes months is not gone.
+    rhythm = replace(
+        _due_monthly([0, 0, 1, 1, 2, 2, 3, 1, 0, 2, 1, 0], into_cycle=29, paid=False),
+        skip=0.15,
+        catch_up=True,
+    )
+    paths = rhythm_paths(rhythm, 45, 1000, np.random.default_rng(6))
+    first = paths[np.arange(len(paths)), (paths > 0).argmax(axis=1)]
+    assert (first[first > 0] >= 100_000.0).all()  # the next paid month pays for both (or 3)
+    assert (first[first > 0] == 100_000.0).mean() > 0.75

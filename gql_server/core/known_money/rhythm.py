@@ -10,6 +10,15 @@ Each such counterparty is forecast on its own, in one of two ways, whichever its
   comes that day plus a lateness drawn from its own past lateness; a month not yet paid will
   be, later than it already is. One late payment says nothing about the next month's, so the
   gaps between payments vary more than the lateness does (by about the square root of two).
+  Now and then a month may pass without its payment, with the chance its recent months had
+  (`Rhythm.skip`), and be paid with the next one when its payments after such months came
+  about twice the usual (`catch_up`): a month later than its lateness explains has then
+  probably passed, rather than stopped the client. bench.late_payers --users 100, 30-day
+  inflow MAE: lateness mean 4 13,624 -> 13,104, mean 10 20,279 -> 19,532, renewal 19,589 ->
+  19,056, invoices 38,808 -> 38,305. First-principles histories of two retainers paid 0-20
+  days late that pass a month in ten and pay it with the next: 30-day inflow MAE 0.49 ->
+  0.46 of seasonal naive's (AutoARIMA 0.41; a tenth of such clients fell to the weekly model
+  before, wanting a payment in 90% of months).
 * a renewal process (Cox 1962), where the gaps vary less than the lateness (payments follow
   the last one, not a day of the month, and drift through the month) and are steady: the
   next payment comes a gap after the last, the gap drawn from its own recent gaps and longer
@@ -35,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +77,10 @@ RENEWAL_SPREAD = 0.2
 # Due monthly: the median gap within this many days of a month (a late payment lengthens one
 # gap and shortens the next).
 MONTH_GAP_SLACK = 6.0
-DUE_COVERAGE = 0.9  # ... and a payment in this share of its months
+# ... and a payment in this share of its months: a client who now and then lets a month pass
+# and pays it with the next is still due monthly (`Rhythm.skip`), one paid every six weeks or
+# so has a payment in two months of three.
+DUE_COVERAGE = 0.75
 # Due monthly when the lateness varies less than this share of the gaps' spread: 1/sqrt(2) for
 # lateness drawn afresh each month, more than 1 for a renewal, whose lateness drifts.
 ANCHORED_SPREAD = 0.9
@@ -97,6 +110,13 @@ class Rhythm:
     cycle: int = 0
     into_cycle: int = 0
     cycle_paid: bool = False
+    # The chance that a month passes without its payment (months without one over the months
+    # its recent payments span, and those since the last), whether such a month is paid with
+    # the next one (the payment after a passed month came about twice the usual), and how
+    # many months have passed unpaid since the last payment.
+    skip: float = 0.0
+    catch_up: bool = False
+    owed: int = 0
 
     def waits(self) -> tuple[np.ndarray, np.ndarray, int]:
         """The smoothed distribution of the wait for a payment (days and their chances: the
@@ -164,7 +184,9 @@ def anchored(paid: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
     payment per cycle in most cycles, and lateness that varies less than ANCHORED_SPREAD of
     the gaps. The due day is the one of those giving one payment per cycle that makes the
     lateness vary least, the least late on near ties (so the earliest payment is on time)."""
-    if len(paid) < 3 or abs(short_median(np.diff(paid)) - DAYS_PER_MONTH) > MONTH_GAP_SLACK:
+    gaps = np.diff(paid)
+    gaps = gaps[gaps < 1.5 * DAYS_PER_MONTH]  # not those of a month passed over (two months)
+    if len(gaps) < 2 or abs(short_median(gaps) - DAYS_PER_MONTH) > MONTH_GAP_SLACK:
         return None  # paid every six weeks, say: one payment a cycle, but not due monthly
     anchors = np.arange(1, 32)[:, None]
     cycles = _cycles(paid[None, :], anchors)
@@ -269,24 +291,62 @@ def find_rhythms(
                 cycle=current,
                 into_cycle=int(today - clipped_days(np.array([current]), anchor)[0]),
                 cycle_paid=bool(cycles[-1] == current),
+                **_months_passed(cycles, current, totals[-len(cycles) :]),
             )
         found.append(rhythm)
     return tuple(found)
 
 
+def _passed_over(rhythm: Rhythm, survival: float) -> float:
+    """Due monthly, this month not paid yet and waited for with `survival` the share of
+    lateness at least this long: the chance that it is passed over (Bayes on `skip`)."""
+    if rhythm.anchor is None or rhythm.cycle_paid or rhythm.skip <= 0:
+        return 0.0
+    return rhythm.skip / (rhythm.skip + (1 - rhythm.skip) * survival)
+
+
+def _months_passed(cycles: np.ndarray, current: int, amounts: np.ndarray) -> dict[str, Any]:
+    """`skip`, `catch_up`, `owed` and the per-month `amounts` of a source due monthly whose
+    recent payments (`amounts`) paid `cycles`, `current` being this month's (see Rhythm)."""
+    owed = max(current - int(cycles[-1]) - 1, 0)
+    spanned = int(cycles[-1] - cycles[0]) + 1
+    skip = (spanned - len(cycles) + owed) / (spanned + owed)
+    covers = np.diff(cycles, prepend=cycles[0] - 1)  # months each payment came after
+    usual = amounts[covers == 1]
+    after_gap = amounts[covers > 1]
+    catch_up = bool(
+        len(after_gap) and len(usual) and short_median(after_gap / short_median(usual)) > 2**0.5
+    )
+    per_month = amounts / covers if catch_up else amounts
+    return {
+        "skip": skip,
+        "catch_up": catch_up,
+        "owed": owed,
+        "amounts": per_month[-RECENT_AMOUNTS:],
+    }
+
+
 def still_paying(rhythm: Rhythm, lengths: np.ndarray, weights: np.ndarray, waited: int) -> float:
     """The chance that the source has not stopped, after `rhythm.silent` days without a
-    payment: a prior hazard of STOP_HAZARD a month against the chance that a payment waited
-    for `waited` days is still on its way (the share of waits at least that long)."""
+    payment: a prior hazard of STOP_HAZARD a month against the chance of that silence from a
+    source still paying: that a payment waited for `waited` days is still on its way (the
+    share of waits at least that long) or, due monthly, that this month and the `owed` ones
+    before it were passed over."""
     survival = float(weights[lengths >= waited].sum())
+    if rhythm.anchor is not None and not rhythm.cycle_paid and rhythm.skip > 0:
+        survival = rhythm.skip**rhythm.owed * (rhythm.skip + (1 - rhythm.skip) * survival)
     stopped = 1.0 - (1.0 - STOP_HAZARD) ** (max(rhythm.silent, 0) / DAYS_PER_MONTH)
     return survival * (1 - stopped) / (survival * (1 - stopped) + stopped) if survival else 0.0
 
 
-def _due_offsets(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator) -> np.ndarray:
+def _due_offsets(
+    rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """(paths, cycles) day offsets from the forecast's first day of each month's payment: the
     current month's (unless paid) later than it already is, then each month's due day plus a
-    lateness drawn from the source's own; -1 for the current month when it is paid."""
+    lateness drawn from the source's own; -1 for the current month when it is paid. With
+    them, the months each payment pays (0: passed over, with chance `skip`; more than 1 when
+    it catches up on passed ones)."""
     lengths, weights, waited = rhythm.waits()
     cycles = rhythm.cycle + np.arange(int(days // 28) + 3)
     due = clipped_days(cycles, rhythm.anchor or 1)
@@ -296,8 +356,23 @@ def _due_offsets(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator
         offsets[:, 0] = -1
     else:
         tail = np.where(lengths >= waited, weights, 0.0)
-        offsets[:, 0] = due[0] + rng.choice(lengths, size=paths, p=tail / tail.sum())
-    return offsets
+        if tail.sum() > 0:
+            offsets[:, 0] = due[0] + rng.choice(lengths, size=paths, p=tail / tail.sum())
+        else:
+            offsets[:, 0] = -1  # later than any lateness: passed over (a source still paying)
+    months = np.ones(offsets.shape, dtype=np.int64)
+    if rhythm.skip <= 0:
+        return offsets, months  # (and draws nothing more: paths stay as they were)
+    passed = rng.random(offsets.shape) < rhythm.skip
+    survival = float(weights[lengths >= waited].sum())
+    passed[:, 0] = rng.random(paths) < _passed_over(rhythm, survival)  # 0 when paid
+    carry = np.full(paths, rhythm.owed if rhythm.catch_up else 0, dtype=np.int64)
+    for c in range(offsets.shape[1]):
+        if c == 0 and rhythm.cycle_paid:
+            continue  # paid already, and nothing is owed after it
+        months[:, c] = np.where(passed[:, c], 0, 1 + carry)
+        carry = np.where(passed[:, c] & rhythm.catch_up, carry + 1, 0)
+    return offsets, months
 
 
 def _renewal_offsets(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator) -> np.ndarray:
@@ -322,12 +397,13 @@ def rhythm_paths(rhythm: Rhythm, days: int, paths: int, rng: np.random.Generator
     if alive <= 0 or days <= 0:
         return flows
     if rhythm.anchor is not None:
-        offsets = _due_offsets(rhythm, days, paths, rng)
+        offsets, months = _due_offsets(rhythm, days, paths, rng)
     else:
         offsets = _renewal_offsets(rhythm, days, paths, rng)
-    amounts = rng.choice(rhythm.amounts, size=offsets.shape)
+        months = np.ones(offsets.shape, dtype=np.int64)
+    amounts = rng.choice(rhythm.amounts, size=offsets.shape) * months
     stop_month = rng.geometric(STOP_HAZARD, size=(paths, 1))  # stops in its k-th month on
-    paying = (rng.random((paths, 1)) < alive) & (offsets >= 0) & (offsets < days)
+    paying = (rng.random((paths, 1)) < alive) & (offsets >= 0) & (offsets < days) & (months > 0)
     paying &= offsets / DAYS_PER_MONTH < stop_month
     row = np.broadcast_to(np.arange(paths)[:, None], offsets.shape)
     np.add.at(flows, (row[paying], offsets[paying]), amounts[paying])
