@@ -44,7 +44,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -284,6 +283,7 @@ def find_rhythms(
         if due is not None:
             anchor, lateness, cycles = due
             current = int(_cycles(np.array([today]), anchor)[0])
+            skip, catch_up, owed, per_month = _months_passed(cycles, current, totals)
             rhythm = replace(
                 rhythm,
                 anchor=anchor,
@@ -291,7 +291,10 @@ def find_rhythms(
                 cycle=current,
                 into_cycle=int(today - clipped_days(np.array([current]), anchor)[0]),
                 cycle_paid=bool(cycles[-1] == current),
-                **_months_passed(cycles, current, totals[-len(cycles) :]),
+                skip=skip,
+                catch_up=catch_up,
+                owed=owed,
+                amounts=per_month,
             )
         found.append(rhythm)
     return tuple(found)
@@ -305,9 +308,13 @@ def _passed_over(rhythm: Rhythm, survival: float) -> float:
     return rhythm.skip / (rhythm.skip + (1 - rhythm.skip) * survival)
 
 
-def _months_passed(cycles: np.ndarray, current: int, amounts: np.ndarray) -> dict[str, Any]:
-    """`skip`, `catch_up`, `owed` and the per-month `amounts` of a source due monthly whose
-    recent payments (`amounts`) paid `cycles`, `current` being this month's (see Rhythm)."""
+def _months_passed(
+    cycles: np.ndarray, current: int, totals: np.ndarray
+) -> tuple[float, bool, int, np.ndarray]:
+    """`skip`, `catch_up`, `owed` and the recent amounts per month of a source due monthly
+    whose latest payments paid `cycles` (`totals`: all its payments, the latest last),
+    `current` being this month's (see Rhythm)."""
+    amounts = totals[-len(cycles) :]
     owed = max(current - int(cycles[-1]) - 1, 0)
     spanned = int(cycles[-1] - cycles[0]) + 1
     skip = (spanned - len(cycles) + owed) / (spanned + owed)
@@ -318,12 +325,7 @@ def _months_passed(cycles: np.ndarray, current: int, amounts: np.ndarray) -> dic
         len(after_gap) and len(usual) and short_median(after_gap / short_median(usual)) > 2**0.5
     )
     per_month = amounts / covers if catch_up else amounts
-    return {
-        "skip": skip,
-        "catch_up": catch_up,
-        "owed": owed,
-        "amounts": per_month[-RECENT_AMOUNTS:],
-    }
+    return skip, catch_up, owed, per_month[-RECENT_AMOUNTS:]
 
 
 def still_paying(rhythm: Rhythm, lengths: np.ndarray, weights: np.ndarray, waited: int) -> float:
