@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -230,7 +231,7 @@ def test_a_client_paid_every_six_weeks_or_so_is_left_to_the_weekly_model() -> No
     assert find_rhythms(ledger, merchants, np.zeros(len(ledger), dtype=bool)) == ()
 
 
-def _due_monthly(lateness: list[float], into_cycle: int, paid: bool) -> Rhythm:
+def _due_monthly(lateness: Sequence[float], into_cycle: int, paid: bool) -> Rhythm:
     return Rhythm(
         merchant=CLIENT,
         source_id=-1,
