@@ -6,21 +6,23 @@ oracle that knows how the histories were made.
 
 Each history is 660 days of one client's payments, everyday spending (two shop visits a day,
 log-normal amounts) and a gig now and then (5% of days), cut at an origin 540-600 days in;
-the 7- and 30-day inflow forecasts of `compute_outlook` are scored against what came. Four
+the 7- and 30-day inflow forecasts of `compute_outlook` are scored against what came. Five
 kinds of client, `--users` histories each:
 
 * due monthly, paid late: due on a random day of the month, paid min(Exp(mean), 25) days
   after it, for a mean lateness of 1 (on time: detection schedules it), 4 and 10 days;
 * a renewal: each payment 30.4 +- 8 days after the last (drifting through the month);
+* due monthly, lateness of mean 4, a month in ten (never two in a row) passed and paid with
+  the next one;
 * three clients' invoices: a project every 20-70 days each, paid 30-45 days after it (no
   rhythm: a control, where rhythms must not make the forecast worse).
 
 "without" is the same code with rhythms switched off (`rhythm.MIN_GAP` out of reach, and no
 series `paid_late`: the client is scheduled when detection finds it, else left to the weekly
-model, as before rhythms). The oracle (due
-monthly only) knows the due day, the lateness distribution and whether this month is paid,
-and forecasts the expected number of payments in each horizon; its error is what no model can
-avoid, on the client alone (the gigs add their own). These histories were written for this
+model, as before rhythms). The oracle (due monthly, no month passed) knows the due day, the
+lateness distribution and whether this month is paid, and forecasts the expected number of
+payments in each horizon; its error is what no model can avoid, on the client alone (the gigs
+add their own). These histories were written for this
 bench from the description of the problem, not from `bench.histories` (the independent family
 of `bench.forecast_accuracy`, never tuned on).
 """
@@ -46,23 +48,36 @@ DAYS = 660
 HORIZONS = (7, 30)
 CAP = 25  # the latest a late payment comes, in days after its due day
 GIG_CHANCE, GIG_MU, GIG_SIGMA = 0.05, 8.0, 0.5  # a gig on 5% of days, log-normal rupees
-KINDS = (("due monthly, lateness mean 1", 1.0), ("due monthly, lateness mean 4", 4.0),
-         ("due monthly, lateness mean 10", 10.0), ("renewal, 30.4 +- 8 days", 0.0),
-         ("3 clients' invoices, net 30-45", -1.0))  # fmt: skip
+# (name, mean lateness: 0 a renewal, -1 invoices; share of months passed, paid with the next)
+KINDS = (("due monthly, lateness mean 1", 1.0, 0.0), ("due monthly, lateness mean 4", 4.0, 0.0),
+         ("due monthly, lateness mean 10", 10.0, 0.0), ("renewal, 30.4 +- 8 days", 0.0, 0.0),
+         ("3 clients' invoices, net 30-45", -1.0, 0.0),
+         ("due monthly, lateness mean 4, 1 month in 10 passed", 4.0, 0.1))  # fmt: skip
 INVOICE_CLIENTS = 3
 console = Console(width=120)
 
 
-def client_days(rng: np.random.Generator, mean_late: float) -> tuple[np.ndarray, np.ndarray]:
-    """Paying days (from START) and the due days they pay (empty for a renewal)."""
+def client_days(
+    rng: np.random.Generator, mean_late: float, passed: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paying days (from START), the due days they pay (empty for a renewal) and the months
+    each pays: a month is passed with chance `passed` (not two in a row) and paid with the
+    next one."""
     if mean_late <= 0:
         gaps = np.clip(np.round(rng.normal(30.4, 8.0, 40)), 12, 60).astype(int)
-        return np.cumsum(np.concatenate([[int(rng.integers(0, 30))], gaps])), np.zeros(0)
+        paid = np.cumsum(np.concatenate([[int(rng.integers(0, 30))], gaps]))
+        return paid, np.zeros(0, dtype=int), np.ones(len(paid), dtype=int)
     due = int(rng.integers(1, 29))
     months = np.datetime64(START, "M") + np.arange(DAYS // 28 + 2)
     due_days = (months.astype("datetime64[D]") - np.datetime64(START, "D")).astype(int) + due - 1
     late = np.minimum(rng.exponential(mean_late, len(due_days)), CAP).astype(int)
-    return due_days + late, due_days
+    skipped = np.zeros(len(due_days), dtype=bool)
+    if passed > 0:  # (no draw otherwise: the other kinds' histories stay as they were)
+        skipped = rng.random(len(due_days)) < passed
+    skipped[1:] &= ~skipped[:-1]  # not two in a row
+    skipped[-1] = False
+    covers = 1 + np.concatenate([[0], skipped[:-1]]).astype(int)
+    return (due_days + late)[~skipped], due_days[~skipped], covers[~skipped]
 
 
 def invoices(rng: np.random.Generator) -> list[tuple[int, float, bool, str, str]]:
@@ -82,7 +97,7 @@ def invoices(rng: np.random.Generator) -> list[tuple[int, float, bool, str, str]
 
 
 def history(
-    seed: int, mean_late: float
+    seed: int, mean_late: float, passed: float = 0.0
 ) -> tuple[Ledger, np.ndarray, np.ndarray, np.ndarray, float]:
     """The whole history as a ledger (as_of its last day), its merchants, the client's paying
     days and the due days they pay (empty for a renewal), and its amount."""
@@ -91,11 +106,12 @@ def history(
         rows = invoices(rng)
         paid, due, amount = np.zeros(0, dtype=int), np.zeros(0, dtype=int), 0.0
     else:
-        paid, due = client_days(rng, mean_late)
+        paid, due, covers = client_days(rng, mean_late, passed)
         inside = paid < DAYS
         due, paid = (due[inside] if len(due) else due), paid[inside]
         amount = float(rng.uniform(30_000, 90_000))
-        rows = [(int(d), amount, True, "Freelance", "Acme Retainer") for d in paid]
+        rows = [(int(d), amount * int(c), True, "Freelance", "Acme Retainer")
+                for d, c in zip(paid, covers[inside], strict=True)]  # fmt: skip
     for day in range(DAYS):
         for _ in range(rng.poisson(2)):
             rows.append(
@@ -168,13 +184,14 @@ Errors = dict[str, dict[str, dict[int, list[float]]]]  # kind -> method -> horiz
 def run(users: int) -> Errors:
     """Absolute errors of the 7- and 30-day inflow per kind of client and method."""
     errors: Errors = {}
-    for name, mean_late in KINDS:
+    for name, mean_late, passed in KINDS:
         errors[name] = {m: {h: [] for h in HORIZONS} for m in ("with", "without", "oracle")}
         lateness = np.random.default_rng(1).exponential(max(mean_late, 1.0), 50_000)
         sample = np.minimum(lateness, CAP)
         kind = int(mean_late * 10) if mean_late >= 0 else 7  # each kind its own histories
+        kind += 3 if passed else 0
         for k in range(users):
-            ledger, merchants, paid, due, amount = history(1_000 * k + kind, mean_late)
+            ledger, merchants, paid, due, amount = history(1_000 * k + kind, mean_late, passed)
             origin = 540 + (7 * k) % 60
             past, names = cut(ledger, merchants, origin)
             after = ledger.day_numbers - ledger.day_numbers.min()
@@ -194,7 +211,7 @@ def run(users: int) -> Errors:
                     if f.horizon_days in HORIZONS:
                         error = abs(f.expected_inflow - actual[f.horizon_days])
                         errors[name][method][f.horizon_days].append(error)
-            if len(due):
+            if len(due) and not passed:  # (the oracle knows no passed months)
                 known = oracle(paid, due, amount, origin, sample.astype(int))
                 for h, value in zip(HORIZONS, known, strict=True):
                     errors[name]["oracle"][h].append(abs(value - actual[h]))
@@ -209,7 +226,7 @@ def main(args: argparse.Namespace) -> None:
     for h in HORIZONS:
         for method in ("with", "without", "oracle"):
             table.add_column(f"{h} days {method}", justify="right")
-    for name, _ in KINDS:
+    for name, _, _ in KINDS:
         cells = []
         for h in HORIZONS:
             for method in ("with", "without", "oracle"):
