@@ -80,6 +80,11 @@ MONTH_GAP_SLACK = 6.0
 # and pays it with the next is still due monthly (`Rhythm.skip`), one paid every six weeks or
 # so has a payment in two months of three.
 DUE_COVERAGE = 0.75
+# ... but under this share, only where the passed months were paid with the next: a client
+# paid whenever a project ends (gaps of 3-10 weeks) has a month without a payment now and
+# then too, and never pays double after it (bench.lumpy_income, shrinking clientele: 30-day
+# inflow MAE / naive 0.74 before passed months, 0.79 with them, 0.75 with this).
+MADE_UP_COVERAGE = 0.9
 # Due monthly when the lateness varies less than this share of the gaps' spread: 1/sqrt(2) for
 # lateness drawn afresh each month, more than 1 for a renewal, whose lateness drifts.
 ANCHORED_SPREAD = 0.9
@@ -281,6 +286,8 @@ def find_rhythms(
             rows=mine,
         )
         due = anchored(paid[-(RECENT + 1) :])
+        if due is not None and not _made_up(due[2], totals):
+            due = None  # months passed and not paid later: a project client, not a retainer
         if due is None and float(gaps.std()) > RENEWAL_SPREAD * float(gaps.mean()):
             continue
         if due is not None:
@@ -309,6 +316,15 @@ def _passed_over(rhythm: Rhythm, survival: float) -> float:
     if rhythm.anchor is None or rhythm.cycle_paid or rhythm.skip <= 0:
         return 0.0
     return rhythm.skip / (rhythm.skip + (1 - rhythm.skip) * survival)
+
+
+def _made_up(cycles: np.ndarray, totals: np.ndarray) -> bool:
+    """Whether the months a source due monthly passed (more than one in MADE_UP_COVERAGE's
+    complement of those its recent payments span) were paid later (`_months_passed`)."""
+    spanned = int(cycles[-1] - cycles[0]) + 1
+    if len(cycles) >= MADE_UP_COVERAGE * spanned:
+        return True
+    return _months_passed(cycles, int(cycles[-1]), totals)[1]
 
 
 def _months_passed(
