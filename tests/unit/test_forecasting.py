@@ -318,3 +318,18 @@ def test_the_yearly_models_lean_weeks_are_not_filled_by_its_busy_weeks_noise() -
     ahead = simulate_yearly(y, 8, 2_000, np.random.default_rng(0))
     assert ahead.mean() < 0.85 * year
     assert (ahead >= 0).all()
+
+
+def test_a_season_of_lumpy_projects_that_repeats_each_year_is_a_season() -> None:
+    """Projects of about 40,000 paid in lumps, three times as often in the busy half of the
+    year as in the lean half, two years running. Week to week it is mostly noise (the noise
+    share called it no season at all), but the windows repeat a year apart: the yearly model
+    forecasts the busy half busy and the lean half lean."""
+    rng = np.random.default_rng(11)
+    weeks = np.arange(104)
+    busy = weeks % 52 < 26
+    y = (rng.random(104) < np.where(busy, 0.45, 0.15)) * 40_000.0 * rng.lognormal(0, 0.3, 104)
+    ahead = simulate_yearly(y, 52, 2_000, np.random.default_rng(0)).mean(axis=0)
+    year = y[-52:].mean()
+    assert ahead[:26].mean() > 1.2 * year  # the busy half comes back
+    assert ahead[26:].mean() < 0.8 * year  # and the lean one

@@ -24,7 +24,7 @@ from gql_server.services.outlook.ledger import LoadedLedger, load_ledger_rows
 from gql_server.services.smoothing import BufferState, buffer_state_with
 
 # Bump when the models change, so stored outlooks are recomputed.
-MODEL_VERSION = "2026-12-07.10"
+MODEL_VERSION = "2026-12-07.11"
 
 
 @dataclass(frozen=True)
