@@ -104,7 +104,8 @@ def differencing_order(y: np.ndarray) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            _, pvalue, *_ = kpss(y, regression="c", nlags="auto")
+            # result_object=False: the tuple, which statsmodels 0.16 stops returning by default
+            _, pvalue, *_ = kpss(y, regression="c", nlags="auto", result_object=False)
         except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
             return 0
     return 1 if pvalue < KPSS_ALPHA else 0
