@@ -6,7 +6,7 @@ oracle that knows how the histories were made.
 
 Each history is 660 days of one client's payments, everyday spending (two shop visits a day,
 log-normal amounts) and a gig now and then (5% of days), cut at an origin 540-600 days in;
-the 7- and 30-day inflow forecasts of `compute_outlook` are scored against what came. Five
+the 7- and 30-day inflow forecasts of `compute_outlook` are scored against what came. Six
 kinds of client, `--users` histories each:
 
 * due monthly, paid late: due on a random day of the month, paid min(Exp(mean), 25) days

@@ -84,21 +84,22 @@ def seasonal_index(y: np.ndarray) -> np.ndarray:
         line = np.full(n, float(y.mean()))
     if float(line.min()) <= 0:
         return np.ones(n)
-    season = float(np.var(windows - line))
-    noise = float(np.var(y - windows)) / WINDOW_WEEKS
-    strength = min(max(1.0 - noise / season, 0.0), 1.0) if season > 0 else 0.0
     later, earlier = windows[YEAR:] - line[YEAR:], windows[:-YEAR] - line[:-YEAR]
     if len(later) >= REPEAT_WEEKS and np.std(later) > 0 and np.std(earlier) > 0:
         strength = max(float(np.corrcoef(later, earlier)[0, 1]), 0.0)
+    else:
+        season = float(np.var(windows - line))
+        noise = float(np.var(y - windows)) / WINDOW_WEEKS
+        strength = min(max(1.0 - noise / season, 0.0), 1.0) if season > 0 else 0.0
     index: NDArray[np.float64] = 1.0 + strength * (windows / line - 1.0)
     return index
 
 
 def simulate_yearly(y: np.ndarray, steps: int, paths: int, rng: np.random.Generator) -> np.ndarray:
     """The last year's mean times the seasonal index of each week ahead (module docstring),
-    times the rule's ratios over the last year resampled in blocks (scaled to average 1; the
-    bare point where the rule never expected anything). The mean model where the history is
-    shorter than YEARLY_MIN_WEEKS."""
+    times the rule's ratios over the last year resampled in blocks (scaled to average 1; taken
+    in the weeks where it expected FLOOR of a mean week or more, the bare point without any).
+    The mean model where the history is shorter than YEARLY_MIN_WEEKS."""
     y = np.asarray(y, dtype=np.float64)
     if len(y) < YEARLY_MIN_WEEKS:
         return simulate_mean(y, steps, paths, rng)

@@ -184,9 +184,10 @@ def _cycles(days: np.ndarray, anchor: np.ndarray | int) -> np.ndarray:
 
 def anchored(paid: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
     """The day of the month payments on days `paid` are due, their lateness and cycles, when
-    they fit "due monthly, paid late" better than a renewal: gaps of about a month, one
-    payment per cycle in most cycles, and lateness that varies less than ANCHORED_SPREAD of
-    the gaps. The due day is the one of those giving one payment per cycle that makes the
+    they fit "due monthly, paid late" better than a renewal: the gaps under a month and a
+    half (not those around a month passed over) of about a month, at most one payment per
+    cycle and one in DUE_COVERAGE of them, and lateness that varies less than ANCHORED_SPREAD
+    of those gaps. The due day is the one of those giving one payment per cycle that makes the
     lateness vary least, the least late on near ties (so the earliest payment is on time)."""
     gaps = np.diff(paid)
     gaps = gaps[gaps < 1.5 * DAYS_PER_MONTH]  # not those of a month passed over (two months)
@@ -196,8 +197,9 @@ def anchored(paid: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
     cycles = _cycles(paid[None, :], anchors)
     lateness = paid[None, :] - clipped_days(cycles, anchors)
     spanned = cycles[:, -1] - cycles[:, 0] + 1
-    # One payment per cycle, and in nearly every cycle: a client due monthly pays monthly,
-    # however late, while one paid every six weeks or so has a payment in two cycles of three.
+    # One payment per cycle, and in three cycles of four: a client due monthly pays monthly,
+    # however late (passing a month now and then), while one paid every six weeks or so has a
+    # payment in two cycles of three.
     once = (np.diff(cycles, axis=1) >= 1).all(axis=1) & (len(paid) >= DUE_COVERAGE * spanned)
     if not once.any():
         return None  # no due day gives each month one payment
@@ -286,14 +288,16 @@ def find_rhythms(
             rows=mine,
         )
         due = anchored(paid[-(RECENT + 1) :])
-        if due is not None and not _made_up(due[2], totals):
-            due = None  # months passed and not paid later: a project client, not a retainer
-        if due is None and float(gaps.std()) > RENEWAL_SPREAD * float(gaps.mean()):
-            continue
         if due is not None:
             anchor, lateness, cycles = due
             current = int(_cycles(np.array([today]), anchor)[0])
             skip, catch_up, owed, per_month = _months_passed(cycles, current, totals)
+            spanned = int(cycles[-1] - cycles[0]) + 1
+            if len(cycles) < MADE_UP_COVERAGE * spanned and not catch_up:
+                due = None  # months passed and not paid later: a project client, not a retainer
+        if due is None and float(gaps.std()) > RENEWAL_SPREAD * float(gaps.mean()):
+            continue
+        if due is not None:
             rhythm = replace(
                 rhythm,
                 anchor=anchor,
@@ -316,15 +320,6 @@ def _passed_over(rhythm: Rhythm, survival: float) -> float:
     if rhythm.anchor is None or rhythm.cycle_paid or rhythm.skip <= 0:
         return 0.0
     return rhythm.skip / (rhythm.skip + (1 - rhythm.skip) * survival)
-
-
-def _made_up(cycles: np.ndarray, totals: np.ndarray) -> bool:
-    """Whether the months a source due monthly passed (more than one in MADE_UP_COVERAGE's
-    complement of those its recent payments span) were paid later (`_months_passed`)."""
-    spanned = int(cycles[-1] - cycles[0]) + 1
-    if len(cycles) >= MADE_UP_COVERAGE * spanned:
-        return True
-    return _months_passed(cycles, int(cycles[-1]), totals)[1]
 
 
 def _months_passed(
@@ -369,6 +364,7 @@ def _due_offsets(
     them, the months each payment pays (0: passed over, with chance `skip`; more than 1 when
     it catches up on passed ones)."""
     lengths, weights, waited = rhythm.waits()
+    survival = float(weights[lengths >= waited].sum())  # of the pending month's payment
     cycles = rhythm.cycle + np.arange(int(days // 28) + 3)
     due = clipped_days(cycles, rhythm.anchor or 1)
     due = due - due[0] - rhythm.into_cycle
@@ -377,7 +373,7 @@ def _due_offsets(
         offsets[:, 0] = -1
     else:
         tail = np.where(lengths >= waited, weights, 0.0)
-        if tail.sum() > 0:
+        if survival > 0:
             offsets[:, 0] = due[0] + rng.choice(lengths, size=paths, p=tail / tail.sum())
         else:
             offsets[:, 0] = -1  # later than any lateness: passed over (a source still paying)
@@ -385,7 +381,6 @@ def _due_offsets(
     if rhythm.skip <= 0:
         return offsets, months  # (and draws nothing more: paths stay as they were)
     passed = rng.random(offsets.shape) < rhythm.skip
-    survival = float(weights[lengths >= waited].sum())
     passed[:, 0] = rng.random(paths) < _passed_over(rhythm, survival)  # 0 when paid
     carry = np.full(paths, rhythm.owed if rhythm.catch_up else 0, dtype=np.int64)
     for c in range(offsets.shape[1]):
