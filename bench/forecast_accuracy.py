@@ -116,7 +116,7 @@ BATCH_USERS = 100
 # Resamples of users for the 90% intervals of the tables' figures (a cluster bootstrap: a
 # user's four origins share a history, so they are resampled together, not as four draws).
 RESAMPLES = 2000
-console = Console(width=160)
+console = Console(width=200)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Lumpy, drifting and stopping income on histories built from first principles: the 30-day
 inflow forecast of `compute_outlook` against seasonal naive and statsforecast's ADIDA, TSB and
-AutoETS fitted on the same daily inflow, and how often its 80% intervals held.
+AutoETS fitted on the same daily inflow, and how often its 80% intervals of the 30-day inflow
+and net (inflow less spending) held.
 
     .venv/bin/python -m bench.lumpy_income [--users 20]
 
@@ -20,9 +21,19 @@ frame: everyday spending, two shop visits a day) with one kind of income, cut at
 * school-year tutor: eight students' fees (about 3,000 each, on days 1-10 of the month) from
   July to March, nothing from April to June; each July 30% of the students are new;
 * wedding season: shoots paid about 40,000 each, four a month from November to February and
-  0.4 a month otherwise, each by a new client.
-The two seasonal kinds have 900 days of history and origins spread over a whole year (days
+  0.4 a month otherwise, each by a new client;
+* wedding, advances, spending follows: the same shoots, each paid as a 30% advance 20-60 days
+  before it and the balance 0-10 days after; on about half the days a purchase that spends
+  SPENT_SHARE of the last 30 days' income (beside the everyday shopping), so the busy
+  season's spending follows its income.
+The three seasonal kinds have 900 days of history and origins spread over a whole year (days
 540-870), so that forecasts are made going into and out of their seasons.
+
+"net held" counts a forecast whose 30-day net interval held the income less all spending of
+those days. Where a 30-day window often brings no income at all (rare big projects, a
+clientele that leaves), it holds less often than the inflow's: an inflow interval from 0
+holds every empty window, and the net's low end then depends on how often the paths say a
+window is empty (2026-12-07: rare big projects inflow 85%, net 65%).
 
 These were written for this bench from the description of each problem, not from
 `bench.histories` (the independent family of `bench.forecast_accuracy`, never tuned on); they
@@ -47,14 +58,17 @@ from gql_server.core.outlook import Surroundings, compute_outlook
 from gql_server.core.series import Ledger
 
 KINDS = ("shrinking clientele", "platform rate cut", "platform growth", "rare big projects",
-         "client stops", "school-year tutor", "wedding season")  # fmt: skip
-SEASONAL = ("school-year tutor", "wedding season")
+         "client stops", "school-year tutor", "wedding season",
+         "wedding, advances, spending follows")  # fmt: skip
+SEASONAL = ("school-year tutor", "wedding season", "wedding, advances, spending follows")
+FOLLOWS = ("wedding, advances, spending follows",)
+SPENT_SHARE = 0.4  # of the last 30 days' income, spent over the next days where it follows
 SEASONAL_DAYS = 900  # two and a half years, so that origins spread over a whole year
 SCHOOL_MONTHS = (7, 8, 9, 10, 11, 12, 1, 2, 3)  # fees from July to March
 WEDDING_MONTHS = (11, 12, 1, 2)
 PEERS = ("ADIDA", "TSB", "AutoETS")
 HORIZON = 30
-console = Console(width=140)
+console = Console(width=160)
 
 
 def income(kind: str, rng: np.random.Generator, days: int) -> list[tuple[int, float, str]]:
@@ -116,8 +130,38 @@ def income(kind: str, rng: np.random.Generator, days: int) -> list[tuple[int, fl
                     rows.append(
                         (day, float(rng.lognormal(10.5, 0.5)), f"Couple {rng.integers(10_000)}")
                     )
+    elif kind == "wedding, advances, spending follows":
+        for first, month in zip(firsts.tolist(), month_of_year.tolist(), strict=True):
+            rate = 4.0 if month in WEDDING_MONTHS else 0.4
+            for _ in range(rng.poisson(rate)):
+                shoot = first + int(rng.integers(0, 28))
+                fee, couple = float(rng.lognormal(10.5, 0.5)), f"Couple {rng.integers(10_000)}"
+                for day, share in (
+                    (shoot - int(rng.integers(20, 61)), 0.3),
+                    (shoot + int(rng.integers(0, 11)), 0.7),
+                ):
+                    if 0 <= day < days:
+                        rows.append((day, round(fee * share, 2), couple))
     else:
         raise ValueError(f"unknown kind {kind!r}")
+    return rows
+
+
+def following(
+    paid: list[tuple[int, float, str]], rng: np.random.Generator, days: int
+) -> list[tuple[int, float, str]]:
+    """Discretionary spending that follows income: on about half the days a purchase whose
+    mean is SPENT_SHARE of the last 30 days' income spread over those days, so a busy month
+    is followed by a spending month and a lean one by a thrifty one."""
+    daily = np.zeros(days)
+    for day, amount, _ in paid:
+        daily[day] += amount
+    last30 = np.convolve(daily, np.ones(30))[:days]
+    rows = []
+    for day in range(1, days):
+        if rng.random() < 0.5 and last30[day - 1] > 0:
+            mean = 2 * SPENT_SHARE * last30[day - 1] / 30
+            rows.append((day, round(float(mean * rng.lognormal(-0.125, 0.5)), 2), "Mall"))
     return rows
 
 
@@ -125,7 +169,12 @@ def history(kind: str, seed: int) -> tuple[Ledger, np.ndarray]:
     """The whole history as a ledger (as_of its last day) and its merchants."""
     rng = np.random.default_rng(seed)
     days = SEASONAL_DAYS if kind in SEASONAL else DAYS
-    rows = [(d, amount, True, "Freelance", payer) for d, amount, payer in income(kind, rng, days)]
+    paid = income(kind, rng, days)
+    rows = [(d, amount, True, "Freelance", payer) for d, amount, payer in paid]
+    if kind in FOLLOWS:
+        rows += [
+            (d, amount, False, "Shopping", shop) for d, amount, shop in following(paid, rng, days)
+        ]
     for day in range(days):
         for _ in range(rng.poisson(2)):
             shop = f"Shop {rng.integers(8)}"
@@ -140,6 +189,7 @@ class Case:
     naive: float
     ours: float
     inside: bool
+    net_inside: bool
     model: str
     daily: np.ndarray  # the inflow up to the origin, for the peers
 
@@ -156,12 +206,15 @@ def make_case(kind: str, k: int) -> Case:
     outlook = compute_outlook(past, seed=7, surroundings=Surroundings(merchants=names))
     h = next(f for f in outlook.forecast.horizons if f.horizon_days == HORIZON)
     actual = float(ledger.amount[came].sum())
+    spent = (after > origin) & (after <= origin + HORIZON) & ~ledger.is_income
+    net = actual - float(ledger.amount[spent].sum())
     return Case(
         kind=kind,
         actual=actual,
         naive=float(daily[-HORIZON:].sum()),
         ours=h.expected_inflow,
         inside=h.inflow_low <= actual <= h.inflow_high,
+        net_inside=h.net_low <= net <= h.net_high,
         model=outlook.forecast.model.split("(")[0].replace(" weekly", ""),
         daily=daily,
     )
@@ -196,7 +249,16 @@ def main(args: argparse.Namespace) -> None:
     cases = [make_case(kind, k) for kind in KINDS for k in range(args.users)]
     peers = peer_sums(cases)
     table = Table(title=f"30-day inflow, {args.users} histories per kind: MAE / naive MAE")
-    for column in ("income", "naive MAE ₹", "ours", *PEERS, "ours/best", "80% held", "models"):
+    for column in (
+        "income",
+        "naive MAE ₹",
+        "ours",
+        *PEERS,
+        "ours/best",
+        "80% held",
+        "net held",
+        "models",
+    ):
         table.add_column(column, justify="left" if column in ("income", "models") else "right")
     for kind in (*KINDS, "all"):
         rows = [i for i, c in enumerate(cases) if kind in ("all", c.kind)]
@@ -213,6 +275,7 @@ def main(args: argparse.Namespace) -> None:
             *(f"{theirs[p] / naive:.2f}" for p in PEERS),
             f"{ours / min(theirs.values()):.2f}",
             f"{np.mean([cases[i].inside for i in rows]):.0%}",
+            f"{np.mean([cases[i].net_inside for i in rows]):.0%}",
             ", ".join(f"{m} {n}" for m, n in models.most_common()),
         )
     console.print(table)
