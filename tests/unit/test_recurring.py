@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql_server.core.known_money.detection import detect_recurring
+from gql_server.core.known_money.cadence import monthly_fit
+from gql_server.core.known_money.detection import (
+    MAX_OTHER_SHARE,
+    _monthly_possible,
+    detect_recurring,
+)
 from gql_server.core.known_money.items import Cadence, RecurringSeries
 from gql_server.core.known_money.outliers import outliers
 from gql_server.core.known_money.schedule import occurrences_between, scheduled_net
@@ -503,3 +508,54 @@ def _next_month(day: date) -> date:
 def _clipped(month_start: date, day: int) -> date:
     last = (_next_month(month_start) - timedelta(days=1)).day
     return month_start.replace(day=min(day, last))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.integers(19_000, 20_000),
+    anchor=st.integers(1, 31),
+    months=st.integers(0, 24),
+    jitter=st.lists(st.integers(-5, 5), min_size=24, max_size=24),
+    kept=st.lists(st.booleans(), min_size=24, max_size=24),
+    extra=st.lists(st.integers(0, 760), max_size=200),
+    min_occurrences=st.integers(2, 6),
+)
+def test_a_counterparty_ruled_out_before_the_monthly_fit_could_not_have_passed_it(
+    start: int,
+    anchor: int,
+    months: int,
+    jitter: list[int],
+    kept: list[bool],
+    extra: list[int],
+    min_occurrences: int,
+) -> None:
+    """`_monthly_possible` only skips fits that `_candidates` would drop: where it says no,
+    the monthly fit, and every later part of its run (a category's run cut at a merchant
+    switch), has too few hits or too many other payments."""
+    first = np.datetime64("1970-01-01") + np.timedelta64(start, "D")
+    month_starts = first.astype("datetime64[M]") + np.arange(months)
+    due = [
+        min(anchor, int(((m + 1).astype("datetime64[D]") - m.astype("datetime64[D]")).item().days))
+        for m in month_starts
+    ]
+    monthly = [
+        int((m.astype("datetime64[D]") - np.datetime64("1970-01-01")).astype(int)) + d - 1 + j
+        for m, d, j, keep in zip(month_starts, due, jitter, kept, strict=False)
+        if keep
+    ]
+    events = np.unique(np.array(monthly + [start + e for e in extra], dtype=np.int64))
+    if len(events) == 0 or _monthly_possible(events, min_occurrences):
+        return
+    fit = monthly_fit(events)
+    for keep in range(len(fit.hits)):
+        hits = fit.hits[keep:]
+        others = len(events) - int(hits[0]) - len(hits)
+        assert len(hits) < min_occurrences or others > MAX_OTHER_SHARE * len(hits)
+
+
+def test_a_shop_visited_every_few_days_is_not_fitted_to_a_month() -> None:
+    shop = np.arange(19_000, 19_730, 3, dtype=np.int64)
+    rent = np.array([19_000 + 30 * k + k % 3 for k in range(24)], dtype=np.int64)
+    assert not _monthly_possible(shop, 3)
+    assert _monthly_possible(rent, 3)
+    assert _monthly_possible(np.unique(np.concatenate([rent, shop[-8:]])), 3)

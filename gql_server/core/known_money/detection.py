@@ -48,6 +48,7 @@ import numpy as np
 from gql_server.core.calendar import date_of, day_number
 from gql_server.core.known_money.cadence import (
     LIVE_DAYS,
+    MONTHLY_WINDOW,
     RECENT,
     STOP_PERIODS,
     CadenceFit,
@@ -63,6 +64,9 @@ from gql_server.core.stats import short_median
 MIN_COVERAGE = 0.75  # share of the run's periods that have their payment
 MAX_OTHER_SHARE = 0.5  # other payments to the counterparty inside the run, per fitting one
 MAX_UNEXPLAINED = 1.0  # ... and over the history, outside earlier runs (_unexplained_before)
+# The fewest days between two hits of a monthly run: due dates a month apart (28 days at
+# least: 31 Jan, clipped to 28 Feb) less a window either side.
+MIN_HIT_GAP = 28 - 2 * MONTHLY_WINDOW
 EARLIER_RUNS = 4  # earlier runs of a counterparty looked for
 SWITCH_TOLERANCE = 0.02  # a category series may change merchant only at the same amount
 STEP_EVERY = 6  # a fixed amount may step once per this many payments
@@ -136,6 +140,22 @@ def _amount_level(amounts: np.ndarray, tolerance: float) -> _Amount | None:
     return _Amount(level, 0.4 + 0.4 * (1.0 - change / limit), fixed=False)
 
 
+def _monthly_possible(events: np.ndarray, min_occurrences: int) -> bool:
+    """Whether a monthly run of these payment days could pass `_candidates`' tests of its
+    hits (at least `min_occurrences`) and of other payments (at most MAX_OTHER_SHARE per hit
+    from the run's first hit on). A run holds one hit per month, each within MONTHLY_WINDOW
+    days of its month's due date, and due dates of different months are at least 28 days
+    apart, so hits are at least MIN_HIT_GAP days apart: a run from payment i on has at most
+    (days from i to the last) // MIN_HIT_GAP + 1 hits, against len - i payments. Exact:
+    where no payment leaves room, `monthly_fit` could only find a run that `_candidates`
+    drops. A shop visited every few days never does, and fitting a month to each shop made
+    the detection, run at every backtest origin, half of an outlook's time (2026-12-07)."""
+    from_here = len(events) - np.arange(len(events))
+    most_hits = np.minimum((events[-1] - events) // MIN_HIT_GAP + 1, from_here)
+    room = (most_hits >= min_occurrences) & (from_here <= (1.0 + MAX_OTHER_SHARE) * most_hits)
+    return bool(room.any())
+
+
 def _candidates(
     events: np.ndarray,
     totals: np.ndarray,
@@ -146,7 +166,8 @@ def _candidates(
     """The cadences whose latest run passes the timing and amount tests. `labels` are the
     merchants of a category's payments (see _since_switch)."""
     found = []
-    for fit in (monthly_fit(events), interval_fit(events)):
+    monthly = monthly_fit(events) if _monthly_possible(events, min_occurrences) else None
+    for fit in (monthly, interval_fit(events)):
         if fit is not None and labels is not None:
             fit = _since_switch(fit, events, totals, labels)
         if fit is None or len(fit.hits) < min_occurrences or fit.coverage < MIN_COVERAGE:
