@@ -65,8 +65,8 @@ Tables, per family, per income pattern and overall:
    then 100 users' compute_outlook in a ProcessPoolExecutor(2) (warmed first): users/s and
    seconds (target < 8 s).
 `--quick` is a smoke run: 2 users a pattern (about 2 minutes). The default run took 7.7
-minutes on 2 cores: AutoARIMA's weekly fits about 160 s a family, AutoETS about 50 s, ours
-about 0.1 s a forecast.
+minutes on 2 cores (9-10 minutes on the slower machine of 2026-12-07): AutoARIMA's weekly
+fits about 160 s a family, AutoETS about 50 s, ours about 0.1 s a forecast.
 """
 
 from __future__ import annotations

@@ -122,6 +122,12 @@ class Rhythm:
     catch_up: bool = False
     owed: int = 0
 
+    @property
+    def may_pass(self) -> bool:
+        """Due monthly, this month not paid yet, and months pass now and then: the silence
+        may be a month passed over rather than a late payment."""
+        return self.anchor is not None and not self.cycle_paid and self.skip > 0
+
     def waits(self) -> tuple[np.ndarray, np.ndarray, int]:
         """The smoothed distribution of the wait for a payment (days and their chances: the
         lateness after a due day, or the gap after a payment) and how long the pending
@@ -317,7 +323,7 @@ def find_rhythms(
 def _passed_over(rhythm: Rhythm, survival: float) -> float:
     """Due monthly, this month not paid yet and waited for with `survival` the share of
     lateness at least this long: the chance that it is passed over (Bayes on `skip`)."""
-    if rhythm.anchor is None or rhythm.cycle_paid or rhythm.skip <= 0:
+    if not rhythm.may_pass:
         return 0.0
     return rhythm.skip / (rhythm.skip + (1 - rhythm.skip) * survival)
 
@@ -349,7 +355,7 @@ def still_paying(rhythm: Rhythm, lengths: np.ndarray, weights: np.ndarray, waite
     share of waits at least that long) or, due monthly, that this month and the `owed` ones
     before it were passed over."""
     survival = float(weights[lengths >= waited].sum())
-    if rhythm.anchor is not None and not rhythm.cycle_paid and rhythm.skip > 0:
+    if rhythm.may_pass:
         survival = rhythm.skip**rhythm.owed * (rhythm.skip + (1 - rhythm.skip) * survival)
     stopped = 1.0 - (1.0 - STOP_HAZARD) ** (max(rhythm.silent, 0) / DAYS_PER_MONTH)
     return survival * (1 - stopped) / (survival * (1 - stopped) + stopped) if survival else 0.0
