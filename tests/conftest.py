@@ -4,10 +4,13 @@ SQLite file, both migrated with the project's own migrations; the app is driven 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -231,6 +234,34 @@ class Api:
 @pytest.fixture
 def api(app_client: httpx.AsyncClient) -> Api:
     return Api(app_client)
+
+
+_MEASURED: ContextVar[bool] = ContextVar("measured", default=False)
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements sent by the code in the block and the tasks it starts (a request's
+    data loaders), not by the app's background workers (refits, outboxes): those run on their
+    own schedule and, on a loaded machine, now and then inside the block."""
+    statements: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if _MEASURED.get():
+                statements.append(record.getMessage())
+
+    logger = logging.getLogger("tortoise.db_client")
+    handler, level = Collect(logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    token = _MEASURED.set(True)
+    try:
+        yield statements
+    finally:
+        _MEASURED.reset(token)
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def row_id(global_id: str) -> int:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from decimal import Decimal
 
 import pytest
 
 from gql_server.models import StoredOutlook, User
-from tests.conftest import BOTH_BACKENDS, Api, error_code
+from tests.conftest import BOTH_BACKENDS, Api, error_code, sql_statements
 from tests.factories import give_generated_history
 
 FORECASTS = """{ forecasts { horizonDays asOf expectedInflow expectedOutflow expectedNet inflowLow
@@ -131,7 +130,7 @@ async def test_risk_separates_a_stable_saver_from_a_declining_earner(api: Api) -
 
 
 async def test_a_dashboard_checks_the_caller_and_reads_the_outlook_and_buffer_once(
-    api: Api, caplog: pytest.LogCaptureFixture
+    api: Api,
 ) -> None:
     await api.register()
     await give_generated_history((await _me()).id, seed=4, pattern="stable", days=200)
@@ -140,11 +139,10 @@ async def test_a_dashboard_checks_the_caller_and_reads_the_outlook_and_buffer_on
       recurringItems { merchant } }"""
     assert "errors" not in await api.post(dashboard)  # computed and stored once
 
-    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+    with sql_statements() as sql:
         body = await api.post(dashboard)
 
     assert "errors" not in body
-    sql = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
     callers = [s for s in sql if 'FROM "app_user"' in s or "FROM app_user" in s]
     fingerprints = [s for s in sql if "MAX(updated_at)" in s]
     buffers = [s for s in sql if 'FROM "buffer"' in s]

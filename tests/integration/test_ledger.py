@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ import pytest
 from tortoise.exceptions import IntegrityError
 
 from gql_server.models import Transaction, User
-from tests.conftest import BOTH_BACKENDS, Api, error_code, row_id
+from tests.conftest import BOTH_BACKENDS, Api, error_code, row_id, sql_statements
 from tests.factories import (
     assert_balances_exact,
     make_source,
@@ -254,7 +253,7 @@ async def test_explicit_category_wins_and_free_text_is_tidied(api: Api) -> None:
 
 
 async def test_a_page_of_100_with_income_sources_costs_a_bounded_number_of_queries(
-    api: Api, caplog: pytest.LogCaptureFixture
+    api: Api,
 ) -> None:
     await api.register()
     user = await _me(api)
@@ -262,7 +261,7 @@ async def test_a_page_of_100_with_income_sources_costs_a_bounded_number_of_queri
     await make_transactions(user.id, 150, source_ids=[s.id for s in sources])
     query = "{ transactions(first: 100) { edges { node { id incomeSource { id name } } } } }"
 
-    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+    with sql_statements() as statements:
         body = await api.post(query)
 
     nodes = [e["node"] for e in body["data"]["transactions"]["edges"]]
@@ -270,9 +269,8 @@ async def test_a_page_of_100_with_income_sources_costs_a_bounded_number_of_queri
     assert {n["incomeSource"]["name"] for n in nodes if n["incomeSource"]} == {
         s.name for s in sources
     }
-    statements = [r for r in caplog.records if r.name == "tortoise.db_client"]
     # The caller, the page, and one batch for all the income sources.
-    assert 2 <= len(statements) <= 3, [r.getMessage()[:80] for r in statements]
+    assert 2 <= len(statements) <= 3, [s[:80] for s in statements]
 
 
 @BOTH_BACKENDS
