@@ -32,14 +32,25 @@ def _code(body: dict) -> str | None:
     return body["errors"][0]["extensions"]["code"] if body.get("errors") else None
 
 
-@pytest.fixture
-def servers(postgres_url: str, app_client, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
-    """Two servers on the test database (emptied by app_client)."""
-    a = Server(postgres_url, tmp_path, GENERATION_CHUNK_USERS="2")
-    b = Server(postgres_url, tmp_path, GENERATION_CHUNK_USERS="2")
+@pytest.fixture(scope="module")
+def running_pair(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Server]]:
+    """Two servers for the module's tests that leave them whole: a server's start is 5-7 s of
+    imports on a 2-core machine. What they must agree on is in the database, which app_client
+    empties before each test, so no test sees another's state."""
+    workdir = tmp_path_factory.mktemp("scale-out")
+    a = Server(postgres_url, workdir, GENERATION_CHUNK_USERS="2")
+    b = Server(postgres_url, workdir, GENERATION_CHUNK_USERS="2")
     yield a, b
     a.stop()
     b.stop()
+
+
+@pytest.fixture
+def servers(running_pair: tuple[Server, Server], app_client) -> tuple[Server, Server]:
+    """The two servers, on the test database emptied by app_client."""
+    return running_pair
 
 
 def _register(server: Server, email: str = "asha@example.in") -> str:
@@ -161,10 +172,18 @@ async def test_a_killed_servers_job_is_failed_by_the_next_one_with_nothing_half_
     assert all(row["n"] > 0 for row in users)  # every user written is whole
 
 
+@pytest.fixture
+def lone_server(postgres_url: str, app_client, tmp_path: Path) -> Iterator[Server]:
+    """A server of the test's own, for a test that cuts it off from the database."""
+    server = Server(postgres_url, tmp_path, GENERATION_CHUNK_USERS="2")
+    yield server
+    server.stop()
+
+
 async def test_the_database_going_away_mid_job_fails_it_with_a_reason(
-    servers, postgres_url: str
+    lone_server: Server, postgres_url: str
 ) -> None:
-    a, _ = servers
+    a = lone_server
     token = _register(a, "ops@example.in")
     await _make_admin(postgres_url, "ops@example.in")
     job_id = a.post(
