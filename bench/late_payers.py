@@ -64,6 +64,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import date, timedelta
 from unittest.mock import patch
@@ -85,7 +86,7 @@ GIG_CHANCE, GIG_MU, GIG_SIGMA = 0.05, 8.0, 0.5  # a gig on 5% of days, log-norma
 INVOICE_CLIENTS = 3
 RETAINERS = "1-3 retainers, paid 0-20 days late, 1 month in 10 passed"
 MAX_RETAINERS, MAX_LATE = 3, 20
-PEERS = ("naive", "ADIDA", "AutoARIMA")
+PEERS = ("ADIDA", "AutoARIMA")  # beside seasonal naive, computed here
 # (name, mean lateness: 0 a renewal, -1 invoices, -2 the retainers; share of months passed,
 # paid with the next)
 KINDS = (("due monthly, lateness mean 1", 1.0, 0.0), ("due monthly, lateness mean 4", 4.0, 0.0),
@@ -106,17 +107,30 @@ def client_days(
         gaps = np.clip(np.round(rng.normal(30.4, 8.0, 40)), 12, 60).astype(int)
         paid = np.cumsum(np.concatenate([[int(rng.integers(0, 30))], gaps]))
         return paid, np.zeros(0, dtype=int), np.ones(len(paid), dtype=int)
+
+    def late(months: int) -> np.ndarray:
+        return np.minimum(rng.exponential(mean_late, months), CAP).astype(int)
+
+    return due_monthly(rng, late, passed)
+
+
+def due_monthly(
+    rng: np.random.Generator, late: Callable[[int], np.ndarray], passed: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A client due on a random day of the month (1-28), each month paid `late(months)` days
+    after it; paying days, the due days they pay and the months each pays (see
+    `client_days`)."""
     due = int(rng.integers(1, 29))
     months = np.datetime64(START, "M") + np.arange(DAYS // 28 + 2)
     due_days = (months.astype("datetime64[D]") - np.datetime64(START, "D")).astype(int) + due - 1
-    late = np.minimum(rng.exponential(mean_late, len(due_days)), CAP).astype(int)
+    lateness = late(len(due_days))
     skipped = np.zeros(len(due_days), dtype=bool)
     if passed > 0:  # (no draw otherwise: the other kinds' histories stay as they were)
         skipped = rng.random(len(due_days)) < passed
     skipped[1:] &= ~skipped[:-1]  # not two in a row
     skipped[-1] = False
     covers = 1 + np.concatenate([[0], skipped[:-1]]).astype(int)
-    return (due_days + late)[~skipped], due_days[~skipped], covers[~skipped]
+    return (due_days + lateness)[~skipped], due_days[~skipped], covers[~skipped]
 
 
 def invoices(rng: np.random.Generator) -> list[tuple[int, float, bool, str, str]]:
@@ -140,17 +154,10 @@ def retainers(rng: np.random.Generator, passed: float) -> list[tuple[int, float,
     MAX_LATE days late (uniform), each month passed with chance `passed` (never two in a
     row) and paid with the next one, at its own amount (20,000-70,000)."""
     rows = []
-    months = np.datetime64(START, "M") + np.arange(DAYS // 28 + 2)
-    first = (months.astype("datetime64[D]") - np.datetime64(START, "D")).astype(int)
     for client in range(int(rng.integers(1, MAX_RETAINERS + 1))):
-        due = first + int(rng.integers(1, 29)) - 1
-        late = rng.integers(0, MAX_LATE + 1, len(due))
-        skipped = rng.random(len(due)) < passed
-        skipped[1:] &= ~skipped[:-1]
-        skipped[-1] = False
-        covers = 1 + np.concatenate([[0], skipped[:-1]]).astype(int)
+        paid, _, covers = due_monthly(rng, lambda n: rng.integers(0, MAX_LATE + 1, n), passed)
         amount = float(rng.uniform(20_000, 70_000))
-        for day, months_paid in zip((due + late)[~skipped], covers[~skipped], strict=True):
+        for day, months_paid in zip(paid, covers, strict=True):
             if day < DAYS:
                 rows.append((int(day), amount * int(months_paid), True, "Freelance",
                              f"Client {client} Retainer"))  # fmt: skip
@@ -315,9 +322,9 @@ def peer_table(cases: Cases) -> Table | None:
         for name, rows in cases.items()
         for k, (daily, _, _) in enumerate(rows)
     }
-    fitted = {peer: peer_sums(peer, series) for peer in PEERS if peer != "naive"}
+    fitted = {peer: peer_sums(peer, series) for peer in PEERS}
     table = Table(title="30-day inflow: MAE / seasonal naive's, peers fitted on the same history")
-    for column in ("client", "naive MAE", "ours", *PEERS[1:], "ours / best peer"):
+    for column in ("client", "naive MAE", "ours", *PEERS, "ours / best peer"):
         table.add_column(column, justify="right")
     for name, rows in cases.items():
         naive = np.mean([abs(daily[-PEER_HORIZON:].sum() - came) for daily, came, _ in rows])
@@ -331,7 +338,7 @@ def peer_table(cases: Cases) -> Table | None:
         }
         best = min(1.0, *peers.values())
         table.add_row(
-            name, f"{naive:,.0f}", f"{ours:.2f}", *(f"{peers[p]:.2f}" for p in PEERS[1:]),
+            name, f"{naive:,.0f}", f"{ours:.2f}", *(f"{peers[p]:.2f}" for p in PEERS),
             f"{ours / best:.2f}",
         )  # fmt: skip
     table.caption = (
