@@ -86,10 +86,11 @@ TRANSACTION_COLUMNS = (
 
 
 def two_years_of_rows(
-    user_id: int, count: int, opening: Decimal, seed: int
+    user_id: int, count: int, opening: Decimal, seed: int, payers: int = 1
 ) -> tuple[list[tuple], datetime]:
     """`count` transactions (TRANSACTION_COLUMNS) spread evenly over the two years up to now,
-    one in seven an income, with exact running balances from `opening`; and their start."""
+    one in seven an income, with exact running balances from `opening`; and their start.
+    Income comes from Upwork, or with `payers` > 1 from that many clients drawn at random."""
     rng = random.Random(seed)
     start = datetime.now(UTC) - timedelta(days=730)
     rows, balance = [], opening
@@ -99,6 +100,7 @@ def two_years_of_rows(
         amount = Decimal(cents) / 100
         balance += amount if income else -amount
         when = start + timedelta(seconds=i * 730 * 86400 // count)
+        payer = "Upwork" if payers == 1 else f"Client {rng.randrange(payers)}"
         rows.append(
             (
                 user_id,
@@ -106,7 +108,7 @@ def two_years_of_rows(
                 amount,
                 "income" if income else "expense",
                 "Freelance income" if income else "Groceries",
-                "Upwork" if income else "BigBasket",
+                payer if income else "BigBasket",
                 "",
                 balance,
                 when,

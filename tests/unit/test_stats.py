@@ -1,4 +1,5 @@
-"""The shared statistics: one coefficient of variation and one modified z-score limit."""
+"""The shared statistics: one coefficient of variation and one modified z-score limit, and
+rows grouped by a key."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from gql_server.core.stats import (
     finite_or_none,
     median_and_mad,
     outlier_limit,
+    positions_by_value,
     short_median,
 )
 
@@ -65,3 +67,14 @@ def test_finite_or_none() -> None:
 def test_short_median_is_numpys_median(values: list[float]) -> None:
     array = np.array(values)
     assert short_median(array) == float(np.median(array))
+
+
+@given(st.lists(st.sampled_from(["Acme", "", "Zed", "acme", "Bolt Retainer"]), max_size=40))
+def test_positions_by_value_are_the_positions_a_mask_per_value_finds(names: list[str]) -> None:
+    values = np.array(names, dtype=str)
+
+    unique, positions = positions_by_value(values)
+
+    assert unique.tolist() == sorted(set(names))
+    for value, where in zip(unique.tolist(), positions, strict=True):
+        assert where.tolist() == np.flatnonzero(values == value).tolist()

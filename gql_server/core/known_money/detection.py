@@ -59,7 +59,7 @@ from gql_server.core.known_money.cadence import (
 )
 from gql_server.core.known_money.items import RecurringSeries
 from gql_server.core.series import Ledger
-from gql_server.core.stats import short_median
+from gql_server.core.stats import positions_by_value, short_median
 
 MIN_COVERAGE = 0.75  # share of the run's periods that have their payment
 MAX_OTHER_SHARE = 0.5  # other payments to the counterparty inside the run, per fitting one
@@ -281,16 +281,10 @@ def _groups(names: np.ndarray, income: np.ndarray, rows: np.ndarray) -> list[_Gr
     text = np.asarray(names[rows]).astype(str)
     unique_names, rank = np.unique(text, return_inverse=True)
     keys = np.asarray(income[rows], dtype=np.int64) * len(unique_names) + rank.reshape(-1)
-    unique, inverse = np.unique(keys, return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
+    unique, positions = positions_by_value(keys)
     return [
-        _Group(
-            str(unique_names[key % len(unique_names)]),
-            key >= len(unique_names),
-            rows[order[bounds[k] : bounds[k + 1]]],
-        )
-        for k, key in enumerate(unique.tolist())
+        _Group(str(unique_names[key % len(unique_names)]), key >= len(unique_names), rows[where])
+        for key, where in zip(unique.tolist(), positions, strict=True)
     ]
 
 

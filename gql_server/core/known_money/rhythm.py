@@ -51,7 +51,7 @@ from gql_server.core.calendar import clipped_days, day_number, month_numbers
 from gql_server.core.known_money.cadence import MONTHLY_WINDOW
 from gql_server.core.known_money.items import Cadence, RecurringSeries, counterparty
 from gql_server.core.series import DAYS_PER_MONTH, Ledger
-from gql_server.core.stats import short_median
+from gql_server.core.stats import positions_by_value, short_median
 
 LOOKBACK_DAYS = 365  # payments that make a rhythm: those of the last year
 MIN_PAYMENTS = 6  # days paid in that year: fewer say too little about the gaps
@@ -268,12 +268,12 @@ def find_rhythms(
     rows = np.flatnonzero(income & (np.asarray(ledger.amount) > 0))
     if len(rows) == 0 or keys is None:
         return ()
-    row_keys = keys[rows]
     found = []
-    for key in sorted(set(row_keys.tolist())):
+    unique, positions = positions_by_value(keys[rows].astype(str))
+    for key, where in zip(unique.tolist(), positions, strict=True):
         if (key, True) in dismissed:
             continue
-        mine = rows[row_keys == key]
+        mine = rows[where]
         paid, first = np.unique(days[mine], return_index=True)
         if len(paid[paid > today - LOOKBACK_DAYS]) < MIN_PAYMENTS:
             continue

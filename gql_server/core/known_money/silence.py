@@ -25,6 +25,7 @@ import numpy as np
 
 from gql_server.core.calendar import day_number
 from gql_server.core.series import DAYS_PER_MONTH, Ledger
+from gql_server.core.stats import positions_by_value
 
 MIN_PAYING_DAYS = 4
 # A month's prior chance that a client stops. Tuned on the tuning job seed (11, 240 forecasts,
@@ -66,9 +67,8 @@ def client_weights(ledger: Ledger, keys: np.ndarray | None, rows: np.ndarray) ->
     found = np.flatnonzero(income)
     if len(found) == 0:
         return weights
-    clients, which = np.unique(keys[found].astype(str), return_inverse=True)
-    for client in range(len(clients)):
-        mine = found[which == client]
+    for where in positions_by_value(keys[found].astype(str))[1]:
+        mine = found[where]
         paid = np.unique(days[mine])
         if len(paid) < MIN_PAYING_DAYS:
             continue
