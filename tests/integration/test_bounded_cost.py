@@ -65,7 +65,7 @@ class GatedExecutor(ThreadPoolExecutor):
             with self.lock:
                 self.running[user] -= 1
 
-    def fits_for(self, user_id: int, name: str = "compute_what_if") -> int:
+    def fits_for(self, user_id: int, name: str = "what_if_in_worker") -> int:
         with self.lock:
             return sum(1 for f, u in self.started if f == name and u == user_id)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from gql_server.core.outlook import Surroundings
 from gql_server.core.tax.outlook import TaxOutlook, instalment_outflows
 from gql_server.models import IncomeSource, User
 from gql_server.services import recurring_items, tax
-from gql_server.services.outlook.ledger import LoadedLedger, load_ledger_rows
+from gql_server.services.outlook.ledger import LoadedLedger, RawLedger, read_ledger
 from gql_server.services.smoothing import BufferState, buffer_state_with
 
 # Bump when the models change, so stored outlooks are recomputed.
@@ -79,8 +79,8 @@ _declare(
     "ledger_transaction",
     "COUNT(*) || '|' || COALESCE(MAX(id), 0) || '|' || COALESCE(MAX(updated_at) || '', '')",
 )
-async def ledger(user: User, as_of: date) -> LoadedLedger:
-    return await load_ledger_rows(user, as_of)
+async def ledger(user: User, as_of: date) -> RawLedger:
+    return await read_ledger(user, as_of)
 
 
 # The buffer's state also reads the ledger's months (declared above). A buffer not created
@@ -149,37 +149,37 @@ def _dues(found: TaxOutlook | None) -> tuple[tuple[date, float], ...]:
     return tuple((day, float(amount)) for day, amount in instalment_outflows(found))
 
 
-async def read_all(user: User, as_of: date) -> tuple[LoadedLedger, Surroundings]:
+async def read_all(user: User, as_of: date) -> tuple[RawLedger, Surroundings]:
     """Every input of the outlook, as the computation takes them (only this module reads
-    them, so each read sits beside its part of the fingerprint)."""
-    loaded = await ledger(user, as_of)
+    them, so each read sits beside its part of the fingerprint). The ledger is not parsed
+    here: the worker does it (`parsed`), and fills in the surroundings' per-row inputs."""
+    raw = await ledger(user, as_of)
     found = await tax_ahead(user)
     state = await buffer(user, found)
     declared, dismissed = await users_word(user)
-    return loaded, Surroundings(
-        merchants=loaded.merchants,
+    return raw, Surroundings(
         source_names=await income_source_names(user),
         buffer_balance=state.buffer.balance,
         buffer_target=state.plan.target,
         monthly_paycheck=state.plan.monthly_paycheck,
         declared=declared,
         dismissed=dismissed,
-        overrides=loaded.overrides,
         dues=_dues(found),
         tax=found,
     )
 
 
-async def read_for_what_if(user: User, loaded: LoadedLedger) -> Surroundings:
+async def read_for_what_if(user: User) -> Surroundings:
     """What a what-if reads beside the ledger (the insights' inputs it does not need)."""
     declared, dismissed = await users_word(user)
-    return Surroundings(
-        merchants=loaded.merchants,
-        declared=declared,
-        dismissed=dismissed,
-        overrides=loaded.overrides,
-        dues=_dues(await tax_ahead(user)),
-    )
+    return Surroundings(declared=declared, dismissed=dismissed, dues=_dues(await tax_ahead(user)))
+
+
+def parsed(raw: RawLedger, around: Surroundings) -> tuple[LoadedLedger, Surroundings]:
+    """In the worker: the ledger parsed, and the surroundings with its per-row inputs (the
+    merchant names and the user's overrides)."""
+    loaded = raw.parse()
+    return loaded, replace(around, merchants=loaded.merchants, overrides=loaded.overrides)
 
 
 def _summary_column(i: Input, list_agg: str) -> str:

@@ -8,6 +8,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
+from gql_server.core.forecasting.forecast import ForecastResult
+from gql_server.core.forecasting.risk import RiskAssessment
+from gql_server.core.forecasting.scenarios import Scenario
+from gql_server.core.outlook import Surroundings
 from gql_server.models import (
     Direction,
     Insight,
@@ -19,6 +23,7 @@ from gql_server.models import (
 )
 from gql_server.services import pages, recurring_items, scenarios
 from gql_server.services.outlook import inputs
+from gql_server.services.outlook.ledger import RawLedger
 from gql_server.services.outlook.service import OutlookService, Served
 from gql_server.services.outlook.views import (
     ForecastView,
@@ -28,6 +33,18 @@ from gql_server.services.outlook.views import (
 from gql_server.services.validation import history_end
 
 T = TypeVar("T")
+
+
+def what_if_in_worker(
+    raw: RawLedger,
+    seed: int,
+    scenario: Scenario,
+    features: dict[str, float | None],
+    surroundings: Surroundings,
+) -> tuple[ForecastResult, tuple[RiskAssessment, ...]]:
+    """Runs in a pool worker, which parses the ledger (`RawLedger`)."""
+    loaded, around = inputs.parsed(raw, surroundings)
+    return scenarios.compute_what_if(loaded.ledger, seed, scenario, features, around)
 
 
 async def excluded_transactions(user: User, ids: Sequence[int]) -> list[Transaction]:
@@ -115,13 +132,13 @@ class OutlookReader:
             scenario = await scenarios.check_scenario(user, form, horizon_days, stored.as_of)
 
         async def arguments() -> tuple[Any, ...]:
-            loaded = await self._once(
+            raw = await self._once(
                 f"ledger:{stored.as_of}", lambda: inputs.ledger(user, stored.as_of)
             )
-            surroundings = await inputs.read_for_what_if(user, loaded)
-            return (loaded.ledger, user.id, scenario, stored.features, surroundings)
+            surroundings = await inputs.read_for_what_if(user)
+            return (raw, user.id, scenario, stored.features, surroundings)
 
-        result, risks = await self._service().run(user.id, scenarios.compute_what_if, arguments)
+        result, risks = await self._service().run(user.id, what_if_in_worker, arguments)
         return ForecastView.what_if(stored, result, risks, horizon_days)
 
     async def features(self) -> tuple[date, list[tuple[str, float | None, str]]]:

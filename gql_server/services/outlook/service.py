@@ -15,14 +15,13 @@ from tortoise.transactions import in_transaction
 from gql_server import locks
 from gql_server.core.insights.records import Insight as CoreInsight
 from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
-from gql_server.core.series import Ledger
 from gql_server.errors import AccountErased
 from gql_server.models import Insight, StoredOutlook, User
 from gql_server.services import recurring_items
 from gql_server.services.forecast_leases import ForecastLeases
 from gql_server.services.forecast_pool import ForecastPool
 from gql_server.services.outlook import inputs
-from gql_server.services.outlook.ledger import LoadedLedger
+from gql_server.services.outlook.ledger import RawLedger
 from gql_server.services.outlook.refits import RefitQueue, RefitTimes
 from gql_server.services.outlook.views import horizon_views
 from gql_server.services.validation import history_end
@@ -51,9 +50,14 @@ def _age_s(stored: StoredOutlook) -> float:
     return (datetime.now(UTC) - stored.generated_at).total_seconds()
 
 
-def _compute(ledger: Ledger, seed: int, surroundings: Surroundings) -> Outlook:
-    """Runs in a pool worker."""
-    return compute_outlook(ledger, seed=seed, surroundings=surroundings)
+def _compute(raw: RawLedger, seed: int, surroundings: Surroundings) -> tuple[Outlook, list[int]]:
+    """Runs in a pool worker, which parses the ledger (`RawLedger`): the outlook, and the ids
+    of the rows its baseline leaves out (at most MAX_EXCLUDED_LISTED)."""
+    loaded, around = inputs.parsed(raw, surroundings)
+    outlook = compute_outlook(loaded.ledger, seed=seed, surroundings=around)
+    known = outlook.known
+    excluded = loaded.ids[known.excluded][:MAX_EXCLUDED_LISTED].tolist() if known else []
+    return outlook, excluded
 
 
 @dataclass(frozen=True)
@@ -218,17 +222,17 @@ class OutlookService:
         return await asyncio.shield(task)
 
     async def _compute_and_store(self, user: User, as_of: date, fingerprint: str) -> StoredOutlook:
-        read: list[tuple[LoadedLedger, Surroundings]] = []
+        read: list[Surroundings] = []
 
         async def arguments() -> tuple[Any, ...]:
-            loaded, surroundings = await inputs.read_all(user, as_of)
-            read.append((loaded, surroundings))
-            return (loaded.ledger, user.id, surroundings)
+            raw, surroundings = await inputs.read_all(user, as_of)
+            read.append(surroundings)
+            return (raw, user.id, surroundings)
 
-        outlook = await self.run(user.id, _compute, arguments)
+        outlook, excluded = await self.run(user.id, _compute, arguments)
         self.outlooks_computed += 1
-        loaded, surroundings = read[0]
-        stored = await self._store(user.id, as_of, fingerprint, outlook, loaded)
+        surroundings = read[0]
+        stored = await self._store(user.id, as_of, fingerprint, outlook, excluded)
         for hook in self.after_store:
             try:
                 await hook(user, stored, surroundings)
@@ -237,10 +241,11 @@ class OutlookService:
         return stored
 
     async def _store(
-        self, user_id: int, as_of: date, fingerprint: str, outlook: Outlook, loaded: LoadedLedger
+        self, user_id: int, as_of: date, fingerprint: str, outlook: Outlook, excluded: list[int]
     ) -> StoredOutlook:
         known = outlook.known
-        values = {
+        generated_at = datetime.now(UTC)
+        values: dict[str, Any] = {
             "fingerprint": fingerprint,
             "as_of": as_of,
             "model": outlook.forecast.model[:60],
@@ -252,10 +257,8 @@ class OutlookService:
             "horizons": [
                 view.to_stored() for view in horizon_views(outlook.forecast, outlook.risks)
             ],
-            "baseline_excluded": (
-                loaded.ids[known.excluded][:MAX_EXCLUDED_LISTED].tolist() if known else []
-            ),
-            "generated_at": datetime.now(UTC),
+            "baseline_excluded": excluded,
+            "generated_at": generated_at,
         }
         async with in_transaction() as connection:
             # The user may have been erased while the fit ran: storing would bring rows of an
@@ -268,10 +271,7 @@ class OutlookService:
             )
             await Insight.filter(user_id=user_id).using_db(connection).delete()
             await Insight.bulk_create(
-                [
-                    _insight_row(user_id, insight, values["generated_at"])
-                    for insight in outlook.insights
-                ],
+                [_insight_row(user_id, insight, generated_at) for insight in outlook.insights],
                 using_db=connection,
             )
             if known is not None:
