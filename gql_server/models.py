@@ -320,6 +320,9 @@ class StoredOutlook(Model):
     horizons: fields.JSONField[list[dict[str, Any]]] = fields.JSONField()
     # Ids of the transactions kept out of the model's baseline as one-offs.
     baseline_excluded: fields.JSONField[list[int] | None] = fields.JSONField(null=True)
+    # The evaluation's models and calibration (core.forecasting.choice.choice_as_json), which
+    # what-ifs forecast with instead of redoing the evaluation; null before 0019.
+    choice: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     generated_at = fields.DatetimeField()
 
     class Meta:

@@ -53,6 +53,7 @@ class Outlook:
     risks: tuple[RiskAssessment, ...]  # one per horizon, in the order of forecast.horizons
     insights: tuple[Insight, ...] = ()  # most important first
     known: KnownMoney | None = None
+    choice: Choice | None = None  # the evaluation's models and calibration (what-ifs reuse it)
 
 
 def _plan(ledger: Ledger, around: Surroundings, rows: np.ndarray | None = None) -> KnownMoney:
@@ -89,13 +90,16 @@ def _forecast(
     *,
     scenario: Scenario | None = None,
     horizons: tuple[int, ...] = HORIZONS,
-) -> ForecastResult:
+    choice: Choice | None = None,
+) -> tuple[ForecastResult, Choice]:
     """The forecast under `scenario` (none: as is) with the models and calibration the
     evaluation chose on the real ledger (a scenario changes the future, not which model
-    the history supports), within `time_budget_s` shared between the two."""
+    the history supports), within `time_budget_s` shared between the two; `choice` when the
+    caller has it (the stored outlook's, for a what-if), else made now. Returns the choice."""
     started = time.perf_counter()
-    choice = _choose(ledger, around, seed, started + EVALUATION_SHARE * time_budget_s)
-    return forecast_known(
+    if choice is None:
+        choice = _choose(ledger, around, seed, started + EVALUATION_SHARE * time_budget_s)
+    result = forecast_known(
         ledger,
         known,
         series,
@@ -106,6 +110,7 @@ def _forecast(
         time_budget_s=max(time_budget_s - (time.perf_counter() - started), 0.0),
         dues=around.dues,
     )
+    return result, choice
 
 
 def _risks(result: ForecastResult, features: dict[str, float | None]) -> tuple[RiskAssessment, ...]:
@@ -136,7 +141,9 @@ def compute_outlook(
     series = daily_series(ledger)
     features = compute_features(ledger, series)
     known = _plan(ledger, around)
-    result = _forecast(ledger, around, known, series, seed, time_budget_s, horizons=horizons)
+    result, choice = _forecast(
+        ledger, around, known, series, seed, time_budget_s, horizons=horizons
+    )
     insights = generate_insights(
         InsightContext(
             ledger=ledger,
@@ -158,6 +165,7 @@ def compute_outlook(
         risks=_risks(result, features),
         insights=tuple(insights),
         known=known,
+        choice=choice,
     )
 
 
@@ -169,11 +177,16 @@ def compute_scenario(
     features: dict[str, float | None],
     surroundings: Surroundings | None = None,
     time_budget_s: float = 2.0,
+    choice: Choice | None = None,
 ) -> tuple[ForecastResult, tuple[RiskAssessment, ...]]:
-    """The forecast of every horizon under `scenario`, with its risks (`features` from the
-    stored outlook: a scenario changes the future, not the history they describe)."""
+    """The forecast of every horizon under `scenario`, with its risks (`features` and
+    `choice` from the stored outlook: a scenario changes the future, not the history they
+    describe; without a choice the evaluation is redone, the same choice but for a time
+    budget that cut it short)."""
     around = surroundings or Surroundings()
     series = daily_series(ledger)
     known = _plan(ledger, around)
-    result = _forecast(ledger, around, known, series, seed, time_budget_s, scenario=scenario)
+    result, _ = _forecast(
+        ledger, around, known, series, seed, time_budget_s, scenario=scenario, choice=choice
+    )
     return result, _risks(result, features)

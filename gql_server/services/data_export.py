@@ -228,7 +228,7 @@ BUFFER_ENTRIES = _table(
 FORECAST = _table(
     StoredOutlook,
     "id fingerprint as_of:day model outflow_model backtest_mase interval_coverage "
-    "low_confidence:flag features:json horizons:json baseline_excluded:json "
+    "low_confidence:flag features:json horizons:json baseline_excluded:json choice:json "
     "generated_at:instant",
 )
 INSIGHTS = _table(

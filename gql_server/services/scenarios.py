@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from gql_server.core.forecasting.choice import Choice
 from gql_server.core.forecasting.forecast import ForecastResult
 from gql_server.core.forecasting.risk import RiskAssessment
 from gql_server.core.forecasting.scenarios import MAX_CHANGE_PCT, MIN_CHANGE_PCT, Scenario
@@ -108,8 +109,14 @@ def compute_what_if(
     scenario: Scenario,
     features: dict[str, float | None],
     surroundings: Surroundings,
+    choice: Choice | None = None,
 ) -> tuple[ForecastResult, tuple[RiskAssessment, ...]]:
-    """Runs in a pool worker."""
+    """Runs in a pool worker. `choice`: the stored outlook's models and calibration."""
     return compute_scenario(
-        ledger, seed=seed, scenario=scenario, features=features, surroundings=surroundings
+        ledger,
+        seed=seed,
+        scenario=scenario,
+        features=features,
+        surroundings=surroundings,
+        choice=choice,
     )

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp, Message
 
 from gql_server.app import create_app
+from gql_server.core import outlook as core_outlook
 from gql_server.models import ForecastLease, Transaction, User
 from gql_server.services.forecast_pool import ForecastPool
 from gql_server.settings import Settings
@@ -330,3 +332,19 @@ async def test_a_ledger_has_a_size_cap_that_holds_under_concurrency(
     assert refused[0]["errors"][0]["extensions"]["limit"] == 30
     assert "at most 30 transactions" in refused[0]["errors"][0]["message"]
     assert stored == 30
+
+
+async def test_a_what_if_reuses_the_stored_outlooks_choice(settings: Settings, monkeypatch) -> None:
+    # The evaluation (five rolling origins, each a recurring detection) is most of an
+    # outlook's time; a scenario changes the future, not the history it chose from.
+    async with bounded(settings) as b:
+        api, _ = await b.user("reuse@example.in", seed=27)
+
+        def evaluated_again(*_: object, **__: object) -> None:
+            raise AssertionError("a what-if redid the evaluation")
+
+        monkeypatch.setattr(core_outlook, "evaluate", evaluated_again)
+        body = await api.post(WHAT_IF, {"s": LOSE_20})
+
+    assert "errors" not in body, body
+    assert Decimal(body["data"]["forecast"]["expectedInflow"]) > 0

@@ -5,13 +5,22 @@ a pinned end, so nothing here depends on the day it runs."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
 
-from gql_server.core.forecasting.choice import CONFORMAL, INFLOW, OUTFLOW, Calibration, Choice
+from gql_server.core.forecasting.choice import (
+    CONFORMAL,
+    INFLOW,
+    OUTFLOW,
+    Calibration,
+    Choice,
+    choice_as_json,
+    choice_from_json,
+)
 from gql_server.core.forecasting.evaluation import (
     MAX_FACTOR,
     MIN_FACTOR,
@@ -23,8 +32,9 @@ from gql_server.core.forecasting.evaluation import (
     inside_interval,
 )
 from gql_server.core.forecasting.forecast import calibrated, forecast
+from gql_server.core.forecasting.scenarios import Scenario
 from gql_server.core.known_money.plan import KnownMoney, plan_known_money
-from gql_server.core.outlook import Surroundings, compute_outlook
+from gql_server.core.outlook import Surroundings, compute_outlook, compute_scenario
 from gql_server.core.series import Ledger, daily_series, local_days
 from gql_server.generator.synth import generate_user
 
@@ -205,3 +215,37 @@ def test_a_short_history_is_not_scored() -> None:
     assert result.forecast.interval_coverage is None
     assert result.forecast.calibration.method == "none"
     assert result.forecast.low_confidence
+
+
+def test_a_what_if_forecasts_with_the_stored_choice_as_with_the_choice_made_again(
+    user: tuple[Ledger, np.ndarray],
+) -> None:
+    ledger, merchants = user
+    around = Surroundings(merchants=merchants)
+    outlook = compute_outlook(ledger, seed=3, surroundings=around, time_budget_s=60.0)
+    assert outlook.choice is not None
+    stored = json.loads(json.dumps(choice_as_json(outlook.choice)))  # as the database keeps it
+    assert choice_from_json(stored) == outlook.choice
+    scenario = Scenario(income_change_pct=-20.0)
+
+    again = compute_scenario(
+        ledger, seed=3, scenario=scenario, features={}, surroundings=around, time_budget_s=60.0
+    )
+    reused = compute_scenario(
+        ledger,
+        seed=3,
+        scenario=scenario,
+        features={},
+        surroundings=around,
+        choice=choice_from_json(stored),
+    )
+
+    assert (reused[0].model, reused[0].outflow_model) == (again[0].model, again[0].outflow_model)
+    for made, kept in zip(again[0].horizons, reused[0].horizons, strict=True):
+        assert (made.expected_net, made.net_low, made.net_high, made.shortfall_probability) == (
+            kept.expected_net,
+            kept.net_low,
+            kept.net_high,
+            kept.shortfall_probability,
+        )
+        assert np.array_equal(made.balance_quantiles, kept.balance_quantiles)

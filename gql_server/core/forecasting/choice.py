@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -50,3 +51,40 @@ class Choice:
     backtest_mase: float | None = None  # 30-day inflow MAE / in-sample seasonal naive MAE
     interval_coverage: float | None = None  # share of origins whose 30-day inflow was inside
     origins: int = 0
+
+
+def choice_as_json(choice: Choice) -> dict[str, Any]:
+    """`choice` as JSON values, to be stored with the outlook: a what-if forecasts with the
+    stored outlook's choice (`choice_from_json` gives it back exactly) instead of redoing the
+    evaluation, most of an outlook's time."""
+    calibration = choice.calibration
+    return {
+        "inflow_model": choice.inflow_model,
+        "outflow_model": choice.outflow_model,
+        "backtest_mase": choice.backtest_mase,
+        "interval_coverage": choice.interval_coverage,
+        "origins": choice.origins,
+        "method": calibration.method,
+        "factors": [[flow, h, f] for (flow, h), f in sorted(calibration.factors.items())],
+        "coverage80": [[h, v] for h, v in sorted(calibration.coverage80.items())],
+        "sample_size": [[h, n] for h, n in sorted(calibration.sample_size.items())],
+    }
+
+
+def choice_from_json(data: Mapping[str, Any]) -> Choice:
+    """The choice `choice_as_json` stored."""
+    return Choice(
+        inflow_model=str(data["inflow_model"]),
+        outflow_model=str(data["outflow_model"]),
+        calibration=Calibration(
+            method=str(data["method"]),
+            factors={(str(flow), int(h)): float(f) for flow, h, f in data["factors"]},
+            coverage80={int(h): float(v) for h, v in data["coverage80"]},
+            sample_size={int(h): int(n) for h, n in data["sample_size"]},
+        ),
+        backtest_mase=None if data["backtest_mase"] is None else float(data["backtest_mase"]),
+        interval_coverage=(
+            None if data["interval_coverage"] is None else float(data["interval_coverage"])
+        ),
+        origins=int(data["origins"]),
+    )

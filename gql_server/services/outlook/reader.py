@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
+from gql_server.core.forecasting.choice import choice_from_json
 from gql_server.core.forecasting.forecast import ForecastResult
 from gql_server.core.forecasting.risk import RiskAssessment
 from gql_server.core.forecasting.scenarios import Scenario
@@ -41,10 +42,14 @@ def what_if_in_worker(
     scenario: Scenario,
     features: dict[str, float | None],
     surroundings: Surroundings,
+    choice: dict[str, Any] | None,
 ) -> tuple[ForecastResult, tuple[RiskAssessment, ...]]:
-    """Runs in a pool worker, which parses the ledger (`RawLedger`)."""
+    """Runs in a pool worker, which parses the ledger (`RawLedger`). `choice`: the stored
+    outlook's models and calibration (None for an outlook stored before it kept them: the
+    evaluation is redone)."""
     loaded, around = inputs.parsed(raw, surroundings)
-    return scenarios.compute_what_if(loaded.ledger, seed, scenario, features, around)
+    chosen = choice_from_json(choice) if choice is not None else None
+    return scenarios.compute_what_if(loaded.ledger, seed, scenario, features, around, chosen)
 
 
 async def excluded_transactions(user: User, ids: Sequence[int]) -> list[Transaction]:
@@ -136,7 +141,7 @@ class OutlookReader:
                 f"ledger:{stored.as_of}", lambda: inputs.ledger(user, stored.as_of)
             )
             surroundings = await inputs.read_for_what_if(user)
-            return (raw, user.id, scenario, stored.features, surroundings)
+            return (raw, user.id, scenario, stored.features, surroundings, stored.choice)
 
         result, risks = await self._service().run(user.id, what_if_in_worker, arguments)
         return ForecastView.what_if(stored, result, risks, horizon_days)

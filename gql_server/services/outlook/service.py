@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from tortoise.transactions import in_transaction
 
 from gql_server import locks
+from gql_server.core.forecasting.choice import choice_as_json
 from gql_server.core.insights.records import Insight as CoreInsight
 from gql_server.core.outlook import Outlook, Surroundings, compute_outlook
 from gql_server.errors import AccountErased
@@ -258,6 +259,7 @@ class OutlookService:
                 view.to_stored() for view in horizon_views(outlook.forecast, outlook.risks)
             ],
             "baseline_excluded": excluded,
+            "choice": choice_as_json(outlook.choice) if outlook.choice else None,
             "generated_at": generated_at,
         }
         async with in_transaction() as connection:
