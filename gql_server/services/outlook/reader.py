@@ -45,10 +45,13 @@ def what_if_in_worker(
     choice: dict[str, Any] | None,
 ) -> tuple[ForecastResult, tuple[RiskAssessment, ...]]:
     """Runs in a pool worker, which parses the ledger (`RawLedger`). `choice`: the stored
-    outlook's models and calibration (None for an outlook stored before it kept them: the
-    evaluation is redone)."""
+    outlook's models and calibration (None for an outlook stored before it kept them, or one
+    that does not read back: the evaluation is redone)."""
     loaded, around = inputs.parsed(raw, surroundings)
-    chosen = choice_from_json(choice) if choice is not None else None
+    try:
+        chosen = choice_from_json(choice) if choice is not None else None
+    except (KeyError, TypeError, ValueError):
+        chosen = None
     return scenarios.compute_what_if(loaded.ledger, seed, scenario, features, around, chosen)
 
 
