@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import httpx
@@ -62,7 +64,11 @@ async def test_a_fit_over_its_time_limit_gives_a_coded_error(pool: ForecastPool)
         await pool.run(nap, 3)
 
 
-async def test_the_server_answers_while_forecasts_compute(settings) -> None:
+@asynccontextmanager
+async def _on_a_process_pool(
+    settings, pattern: str, days: int = 720
+) -> AsyncIterator[tuple[Api, httpx.AsyncClient]]:
+    """An app whose fits run in one real worker process, and a user with a history."""
     app = create_app(replace(settings, forecast_executor="process", forecast_pool_size=1))
     async with LifespanManager(app) as manager:
         await empty_tables()
@@ -71,15 +77,20 @@ async def test_the_server_answers_while_forecasts_compute(settings) -> None:
             api = Api(client)
             await api.register()
             user = await User.get(email="priya@example.in")
-            await give_generated_history(user.id, seed=9, pattern="volatile")
-            forecast = asyncio.create_task(api.post("{ forecasts { riskLevel } }"))
-            latencies = []
-            while not forecast.done():
-                started = time.perf_counter()
-                assert (await client.get("/healthz")).status_code == 200
-                latencies.append(time.perf_counter() - started)
-                await asyncio.sleep(0.01)
-            body = await forecast
+            await give_generated_history(user.id, seed=9, pattern=pattern, days=days)
+            yield api, client
+
+
+async def test_the_server_answers_while_forecasts_compute(settings) -> None:
+    async with _on_a_process_pool(settings, "volatile") as (api, client):
+        forecast = asyncio.create_task(api.post("{ forecasts { riskLevel } }"))
+        latencies = []
+        while not forecast.done():
+            started = time.perf_counter()
+            assert (await client.get("/healthz")).status_code == 200
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.01)
+        body = await forecast
 
     assert "errors" not in body, body
     assert len(latencies) >= 5
@@ -98,20 +109,11 @@ async def test_the_worker_parses_the_ledger_not_the_server(settings, monkeypatch
     # 300,000-row forecast hit the time limit (bench/large_ledger.py --back-to-back). The
     # spawned worker imports its own, unpatched module.
     monkeypatch.setattr(ledger_module, "_from_csv", _parsed_on_the_server)
-    app = create_app(replace(settings, forecast_executor="process", forecast_pool_size=1))
-    async with LifespanManager(app) as manager:
-        await empty_tables()
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            api = Api(client)
-            await api.register()
-            user = await User.get(email="priya@example.in")
-            await give_generated_history(user.id, seed=9, pattern="stable", days=240)
-            forecasts = await api.post("{ forecasts { riskLevel } }")
-            what_if = await api.post(
-                "{ forecast(horizonDays: 30, scenario: {incomeChangePercent: -20}) "
-                "{ expectedInflow } }"
-            )
+    async with _on_a_process_pool(settings, "stable", days=240) as (api, _):
+        forecasts = await api.post("{ forecasts { riskLevel } }")
+        what_if = await api.post(
+            "{ forecast(horizonDays: 30, scenario: {incomeChangePercent: -20}) { expectedInflow } }"
+        )
 
     assert "errors" not in forecasts, forecasts
     assert "errors" not in what_if, what_if
