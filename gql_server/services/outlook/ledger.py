@@ -68,7 +68,7 @@ class RawLedger:
     thread of the server, 100,000 rows took 11 s instead of about 0.1 s while the event loop
     was busy with other requests: the thread got the GIL back only at the interpreter's
     switch intervals (bench/large_ledger.py). SQLite's rows (the embedded database) come as
-    Python tuples, parsed in a thread as they are read (`parsed`)."""
+    Python tuples, parsed in a thread as they are read and kept in the `parsed` field."""
 
     csv: bytes | None
     parsed: LoadedLedger | None
