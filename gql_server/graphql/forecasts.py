@@ -37,7 +37,8 @@ class CalibrationMethod(Enum):
         CONFORMAL,
         description="Widened or narrowed so that 80% of the outcomes of the same forecast made "
         "at earlier dates fell inside (conformal calibration on the user's own history, shrunk "
-        "towards a factor pooled over many users).",
+        "towards a factor pooled over many users whose income had the same trend and "
+        "volatility).",
     )
 
 

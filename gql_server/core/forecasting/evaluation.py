@@ -50,6 +50,7 @@ from gql_server.core.forecasting.choice import (
 from gql_server.core.forecasting.forecast import HORIZONS, MIN_HISTORY_DAYS, calibrated
 from gql_server.core.forecasting.scenarios import known_flows, scenario_baseline
 from gql_server.core.forecasting.simulation import fit_arima
+from gql_server.core.forecasting.strata import stratum
 from gql_server.core.forecasting.weekly import (
     ARIMA,
     MEAN,
@@ -73,19 +74,56 @@ TARGET = 0.8
 SHRINK_ORIGINS = 8.0  # on the tuning seed, 4 and 8 gave the same coverage within a point
 MIN_FACTOR, MAX_FACTOR = 0.5, 3.0
 FLOWS = (INFLOW, OUTFLOW)
-# The factor pooled over users, where each user's own is shrunk to: the 80th percentile of
-# the scores of every origin of 24 generated users of the tuning job seed (11) at four
-# origins a season apart (bench.forecast_accuracy's ORIGINS). The paths as simulated are too
-# narrow by 5-20% for a week and 20-45% for one or two months: they know the model's noise,
-# not that the model itself may be wrong.
-POOLED: dict[tuple[str, int], float] = {
-    (INFLOW, 7): 1.08, (INFLOW, 30): 1.22, (INFLOW, 60): 1.17,
-    (OUTFLOW, 7): 1.21, (OUTFLOW, 30): 1.39, (OUTFLOW, 60): 1.47,
+# The factor pooled over users like them (`strata`), where each user's own is shrunk to, per
+# stratum: the 80th percentile of the scores of every origin of the stratum (`Scored`), over
+# generated users of the tuning job seed (11) at eight month-end origins through a year, as
+# `bench.calibration_prior` prints it. The paths as simulated are too narrow: they know the
+# model's noise, not that the model itself may be wrong.
+POOLED: dict[str, dict[tuple[str, int], float]] = {
+    "falling calm": {
+        (INFLOW, 7): 1.12, (INFLOW, 30): 1.22, (INFLOW, 60): 1.25,
+        (OUTFLOW, 7): 1.09, (OUTFLOW, 30): 1.21, (OUTFLOW, 60): 1.41,
+    },
+    "falling varied": {
+        (INFLOW, 7): 1.14, (INFLOW, 30): 1.24, (INFLOW, 60): 1.24,
+        (OUTFLOW, 7): 1.13, (OUTFLOW, 30): 1.17, (OUTFLOW, 60): 1.44,
+    },
+    "steady calm": {
+        (INFLOW, 7): 1.10, (INFLOW, 30): 1.36, (INFLOW, 60): 1.35,
+        (OUTFLOW, 7): 1.05, (OUTFLOW, 30): 1.36, (OUTFLOW, 60): 1.43,
+    },
+    "steady varied": {
+        (INFLOW, 7): 1.05, (INFLOW, 30): 1.25, (INFLOW, 60): 1.25,
+        (OUTFLOW, 7): 1.22, (OUTFLOW, 30): 1.52, (OUTFLOW, 60): 1.60,
+    },
+    "rising calm": {
+        (INFLOW, 7): 1.08, (INFLOW, 30): 1.19, (INFLOW, 60): 1.22,
+        (OUTFLOW, 7): 1.31, (OUTFLOW, 30): 1.76, (OUTFLOW, 60): 1.91,
+    },
+    "rising varied": {
+        (INFLOW, 7): 1.08, (INFLOW, 30): 1.18, (INFLOW, 60): 1.21,
+        (OUTFLOW, 7): 1.35, (OUTFLOW, 30): 1.78, (OUTFLOW, 60): 2.05,
+    },
+    "unknown": {
+        (INFLOW, 7): 1.08, (INFLOW, 30): 1.25, (INFLOW, 60): 1.27,
+        (OUTFLOW, 7): 1.17, (OUTFLOW, 30): 1.46, (OUTFLOW, 60): 1.58,
+    },
 }  # fmt: skip
 
 # The known money of a ledger cut short: the rows kept (a mask over the full ledger's rows)
 # let the caller cut its per-row inputs (merchant names, overrides) the same way.
 Planner = Callable[[Ledger, np.ndarray], KnownMoney]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One normalised error (`score`) of the evaluation: its flow and horizon, and the
+    stratum of the history before its origin."""
+
+    stratum: str
+    flow: str
+    horizon: int
+    score: float
 
 
 @dataclass(frozen=True)
@@ -97,6 +135,7 @@ class _Origin:
     sums: dict[str, dict[str, np.ndarray]]
     actual: dict[str, np.ndarray]
     scale: float
+    stratum: str  # of the history before the cut (`strata.stratum`)
 
 
 def cut_ledger(ledger: Ledger, last_day: date) -> tuple[Ledger, np.ndarray]:
@@ -149,6 +188,7 @@ def _origin(
             OUTFLOW: np.array([actual_out[:h].sum() for h in horizons]),
         },
         scale=naive_scale(series.inflow, SELECTION_HORIZON) or 0.0,
+        stratum=stratum(series.inflow),
     )
 
 
@@ -194,8 +234,12 @@ def _best(errors: dict[str, list[float]]) -> str:
     return min(MODELS, key=lambda model: (float(np.mean(errors[model])), model != ARIMA))
 
 
-def _calibration(scores: dict[tuple[str, int], list[float]]) -> dict[tuple[str, int], float]:
-    return {key: factor(scores.get(key, []), prior) for key, prior in POOLED.items()}
+def _calibration(
+    scores: dict[tuple[str, int], list[float]], group: str
+) -> dict[tuple[str, int], float]:
+    """Each (flow, horizon)'s factor from the user's `scores`, shrunk towards the pooled
+    factor of the stratum `group`."""
+    return {key: factor(scores.get(key, []), prior) for key, prior in POOLED[group].items()}
 
 
 def evaluate(
@@ -210,6 +254,19 @@ def evaluate(
     rolling origins SPACING_DAYS apart, and what such choices scored out of sample (module
     docstring). Origins stop early past `deadline` (time.perf_counter()), keeping at least
     one; with none (a short history) the choice is ARIMA, uncalibrated, unscored."""
+    return evaluate_with_scores(ledger, plan, seed=seed, deadline=deadline, origins=origins)[0]
+
+
+def evaluate_with_scores(
+    ledger: Ledger,
+    plan: Planner,
+    *,
+    seed: int,
+    deadline: float = math.inf,
+    origins: int = ORIGINS,
+) -> tuple[Choice, list[Scored]]:
+    """`evaluate`'s choice, with every normalised error it scored and the stratum of the
+    history before its origin: what POOLED is the percentile of (`bench.calibration_prior`)."""
     full = daily_series(ledger)
     end = ledger.as_of
     cuts = [end - timedelta(days=SPACING_DAYS * k) for k in range(origins, 0, -1)]
@@ -227,13 +284,14 @@ def evaluate(
         if record is not None:
             made.append(record)
     if not made:
-        return Choice(inflow_model=ARIMA, outflow_model=ARIMA)
+        return Choice(inflow_model=ARIMA, outflow_model=ARIMA), []
     errors: dict[str, dict[str, list[float]]] = {f: {m: [] for m in MODELS} for f in FLOWS}
     scores: dict[tuple[str, int], list[float]] = {}
+    scored: list[Scored] = []
     inside: dict[int, list[bool]] = {}
     inflow_errors, inflow_inside, scales = [], [], []
     for record in made:
-        spreads = _calibration(scores)
+        spreads = _calibration(scores, record.stratum)
         at = record.horizons.index(SELECTION_HORIZON)
         for flow in FLOWS:
             model = _best(errors[flow])
@@ -246,6 +304,7 @@ def evaluate(
                     inflow_inside.append(held)
                     inflow_errors.append(abs(float(sums.mean()) - actual))
                 scores.setdefault((flow, h), []).append(error)
+                scored.append(Scored(record.stratum, flow, h, error))
             for candidate in MODELS:
                 sums = record.sums[flow][candidate][:, at]
                 errors[flow][candidate].append(abs(float(sums.mean()) - record.actual[flow][at]))
@@ -253,11 +312,11 @@ def evaluate(
     scale = float(np.mean(scales))
     calibration = Calibration(
         method=CONFORMAL if scores else UNCALIBRATED,
-        factors=_calibration(scores),
+        factors=_calibration(scores, stratum(full.inflow)),
         coverage80={h: float(np.mean(held)) for h, held in inside.items()},
         sample_size={h: len(held) for h, held in inside.items()},
     )
-    return Choice(
+    choice = Choice(
         inflow_model=_best(errors[INFLOW]),
         outflow_model=_best(errors[OUTFLOW]),
         calibration=calibration,
@@ -265,3 +324,4 @@ def evaluate(
         interval_coverage=float(np.mean(inflow_inside)),
         origins=len(made),
     )
+    return choice, scored

@@ -24,7 +24,7 @@ from gql_server.services.outlook.ledger import LoadedLedger, RawLedger, read_led
 from gql_server.services.smoothing import BufferState, buffer_state_with
 
 # Bump when the models change, so stored outlooks are recomputed.
-MODEL_VERSION = "2026-12-07.11"
+MODEL_VERSION = "2026-12-08.1"
 
 
 @dataclass(frozen=True)
