@@ -19,9 +19,11 @@ Lei et al. 2018): an outcome above the paths' mean scores (actual - mean) / (p90
 below (mean - actual) / (mean - p10), so a score <= 1 is inside the simulated 80% interval and
 the 80th percentile of the scores is the factor that would have made 80% of them inside (taken
 at 0.8 (n + 1) / n of n scores, split conformal's finite-sample correction). With a handful of
-origins that percentile is noisy, so its logarithm is shrunk towards the factor
-pooled over many users (POOLED, per flow and horizon) with SHRINK_ORIGINS pseudo-origins and
-kept within [MIN_FACTOR, MAX_FACTOR]. The live forecast multiplies every path's deviation
+origins that percentile is noisy, so its logarithm is shrunk towards the factor pooled over
+many users whose income had the same trend and volatility (POOLED, per stratum, flow and
+horizon; the stratum of the history before each origin, and of the whole history for the
+live forecast: `strata`) with SHRINK_ORIGINS pseudo-origins and kept within [MIN_FACTOR,
+MAX_FACTOR]. The live forecast multiplies every path's deviation
 from the mean of its running sum by the factor of that day (`Calibration.factor_by_day`),
 cuts it at zero and scales it back to its mean (`forecast.calibrated`), so intervals, the
 lowest balance, the shortfall probability and the balance fan still come from the same
