@@ -67,8 +67,9 @@ Tables, per family, per income pattern and overall:
 `--quick` is a smoke run: 2 users a pattern (about 2 minutes). The default run took 7.7
 minutes on 2 cores (9-10 minutes on the slower machine of 2026-12-07): AutoARIMA's weekly
 fits about 160 s a family, AutoETS about 50 s, ours about 0.1 s a forecast. On the AMD
-machine of 2026-12-08 it took 16 minutes (AutoARIMA 320-340 s a family), and the same code's
-batch of 100 took 10.3 s where it had taken 7.0 s: the latency targets are of the machine.
+machine of 2026-12-08 it took 16 minutes (AutoARIMA 320-340 s a family), and the batch of
+100 took 10.4 s at 0dabd89, whose batch had taken 7.0 s on the machine before (10.3 s at
+f583b41): the latency targets are of the machine.
 """
 
 from __future__ import annotations
