@@ -28,7 +28,7 @@ from bench.forecast_accuracy import OUTLOOK_SEED, TUNING_SEED, Person, generator
 from gql_server.core.forecasting.choice import INFLOW, OUTFLOW
 from gql_server.core.forecasting.evaluation import Scored, evaluate_with_scores
 from gql_server.core.forecasting.strata import STRATA, UNKNOWN
-from gql_server.core.outlook import Surroundings, _plan
+from gql_server.core.outlook import Surroundings, planner
 
 ORIGINS = (
     date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30),
@@ -42,10 +42,8 @@ QUANTILE = 0.8
 def scored(work: tuple[Person, date]) -> list[Scored]:
     person, origin = work
     ledger, merchants = person.ledger(origin)
-    around = Surroundings(merchants=merchants)
-    _, scores = evaluate_with_scores(
-        ledger, lambda past, rows: _plan(past, around, rows), seed=OUTLOOK_SEED
-    )
+    plan = planner(Surroundings(merchants=merchants))
+    _, scores = evaluate_with_scores(ledger, plan, seed=OUTLOOK_SEED)
     return scores
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from gql_server.core.features import compute_features
 from gql_server.core.forecasting.choice import Choice
-from gql_server.core.forecasting.evaluation import evaluate
+from gql_server.core.forecasting.evaluation import Planner, evaluate
 from gql_server.core.forecasting.forecast import HORIZONS, ForecastResult
 from gql_server.core.forecasting.risk import RiskAssessment, assess_risk
 from gql_server.core.forecasting.scenarios import Scenario, forecast_known
@@ -72,12 +72,16 @@ def _plan(ledger: Ledger, around: Surroundings, rows: np.ndarray | None = None) 
     )
 
 
+def planner(around: Surroundings) -> Planner:
+    """The known money of the ledger `around` describes, cut short at an evaluation origin to
+    the rows it keeps: how the live outlook plans, for `evaluation.evaluate`."""
+    return lambda past, rows: _plan(past, around, rows)
+
+
 def _choose(ledger: Ledger, around: Surroundings, seed: int, deadline: float) -> Choice:
     """Models and calibration from the whole forecast redone at rolling origins, each from
     the rows before it (`evaluation.evaluate`)."""
-    return evaluate(
-        ledger, lambda past, rows: _plan(past, around, rows), seed=seed, deadline=deadline
-    )
+    return evaluate(ledger, planner(around), seed=seed, deadline=deadline)
 
 
 def _forecast(
